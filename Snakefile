@@ -1,0 +1,21 @@
+# Reproduction of "When Does Label Smoothing Help?" (Mueller, Kornblith, Hinton; NeurIPS 2019).
+# Table of contents: config + validation, one rule file per stage, and the targets.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/evaluate.smk"
+
+
+# Everything the config asks for.
+rule all:
+    default_target: True
+    input:
+        all_targets(),

@@ -1,0 +1,149 @@
+"""Training: bit-exact resume after a crash, a kill or a preemption; divergence; artifacts."""
+
+import csv
+import math
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from lsrepro.train import DivergenceError, Preempted, load_model, step_seed
+from train_worker import run
+
+WORKER = Path(__file__).with_name("train_worker.py")
+
+
+def weights(out_dir: Path) -> dict[str, torch.Tensor]:
+    return torch.load(out_dir / "model.pt", weights_only=False)["state_dict"]
+
+
+def assert_same_weights(a: Path, b: Path) -> None:
+    wa, wb = weights(a), weights(b)
+    assert wa.keys() == wb.keys()
+    for key in wa:
+        assert torch.equal(wa[key], wb[key]), f"{key} differs"
+
+
+def losses(out_dir: Path) -> list[str]:
+    with open(out_dir / "history.csv") as f:
+        return [(row["step"], row["loss"], row["accuracy"]) for row in csv.DictReader(f)]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reference")
+    run(out)
+    return out
+
+
+def test_artifacts(reference):
+    assert sorted(p.name for p in reference.iterdir()) == ["history.csv", "model.pt", "snapshots"]
+    assert sorted(p.name for p in (reference / "snapshots").iterdir()) == [
+        "step~0.pt",
+        "step~20.pt",
+        "step~60.pt",
+    ]
+    model, meta = load_model(reference / "model.pt")
+    assert meta["alpha"] == 0.1 and meta["seed"] == 7 and meta["dataset"] == "tiny"
+    assert meta["recipe"]["steps"] == 60 and "torch" in meta["versions"] and meta["commit"]
+    assert [int(r[0]) for r in losses(reference)] == list(range(5, 61, 5))
+    final = torch.load(reference / "snapshots" / "step~60.pt", weights_only=True)
+    assert all(torch.equal(final[k], model.state_dict()[k]) for k in final)
+
+
+def test_training_learns(reference):
+    first, last = losses(reference)[0], losses(reference)[-1]
+    assert float(last[1]) < float(first[1])
+
+
+def test_resume_after_stop_is_bit_identical(reference, tmp_path):
+    partial = run(tmp_path, max_steps=26)  # stops with a checkpoint at step 26
+    assert (tmp_path / "checkpoint.pt").exists() and not (tmp_path / "model.pt").exists()
+    assert partial.resumed_from == 0
+    resumed = run(tmp_path)
+    assert resumed.resumed_from == 26
+    assert_same_weights(reference, tmp_path)
+    assert losses(reference) == losses(tmp_path)
+    assert not (tmp_path / "checkpoint.pt").exists()  # removed at the end
+    assert sorted(p.name for p in (tmp_path / "snapshots").iterdir()) == [
+        "step~0.pt",
+        "step~20.pt",
+        "step~60.pt",
+    ]
+
+
+def _start_worker(out: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), str(out)], stderr=subprocess.PIPE, text=True
+    )
+
+
+def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+
+
+def test_sigkill_at_a_random_moment_then_resume_is_bit_identical(reference, tmp_path):
+    proc = _start_worker(tmp_path)
+    _wait_for(tmp_path / "checkpoint.pt", proc)
+    time.sleep(0.3)  # somewhere between checkpoints
+    proc.kill()
+    proc.wait()
+    assert not (tmp_path / "model.pt").exists()
+    run(tmp_path)
+    assert_same_weights(reference, tmp_path)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGUSR1])
+def test_preemption_signal_checkpoints_and_exits_75(reference, tmp_path, sig):
+    proc = _start_worker(tmp_path)
+    _wait_for(tmp_path / "checkpoint.pt", proc)
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert time.monotonic() - sent < 10
+    assert proc.returncode == Preempted.exit_code, err
+    assert f"received signal {sig.name}" in err
+    assert not (tmp_path / "model.pt").exists()
+    ckpt = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    assert 0 < ckpt["step"] < 60
+    assert run(tmp_path).resumed_from == ckpt["step"]
+    assert_same_weights(reference, tmp_path)
+
+
+def test_foreign_checkpoint_is_set_aside_not_used(reference, tmp_path):
+    run(tmp_path, max_steps=8, alpha=0.3)  # another alpha: another fingerprint
+    assert run(tmp_path).resumed_from == 0
+    assert len(list(tmp_path.glob("checkpoint.*.pt"))) == 1  # kept, not deleted
+    assert_same_weights(reference, tmp_path)
+
+
+def test_divergence_names_step_and_last_finite_loss(tmp_path):
+    with pytest.raises(
+        DivergenceError, match=r"loss became (nan|inf) at step \d+; last finite loss"
+    ):
+        run(
+            tmp_path,
+            optimizer={
+                "lr": 1e6,
+                "momentum": 0.9,
+                "nesterov": False,
+                "dampening": 0.0,
+                "last_layer_lr_scale": 1.0,
+            },
+            grad_clip=None,
+        )
+    assert not (tmp_path / "model.pt").exists()
+
+
+def test_step_seeds_are_distinct():
+    seeds = {step_seed(s, t, k) for s in range(3) for t in range(50) for k in range(4)}
+    assert len(seeds) == 600 and all(0 <= s < 2**63 for s in seeds)
+    assert not math.isnan(float(step_seed(0, 0, 0)))

@@ -1,0 +1,19 @@
+# Logits and penultimate features of a trained model on val, test and a fixed training sample.
+rule evaluate:
+    input:
+        model=rules.train.output.model,
+        prepared=get_prepared,
+        split=get_split,
+    output:
+        train=f"results/evaluate/{RUN_DIR}/train.npz",
+        val=f"results/evaluate/{RUN_DIR}/val.npz",
+        test=f"results/evaluate/{RUN_DIR}/test.npz",
+    log:
+        f"results/logs/evaluate/{RUN_DIR}.log",
+    conda:
+        "../../envs/lsrepro.yaml"
+    threads: 2
+    params:
+        evaluate=config["evaluate"],
+    script:
+        "../scripts/evaluate.py"

@@ -1,0 +1,1 @@
+"""Figure functions: matplotlib/seaborn, no LaTeX, each writes PDF and PNG."""

@@ -1,0 +1,15 @@
+"""Snakemake adapter: rule prepare_data."""
+
+import logging
+
+from lsrepro.data import prepare
+from lsrepro.io import setup_logging
+
+setup_logging(snakemake.log[0])
+source = prepare(
+    snakemake.wildcards.dataset,
+    data_dir=snakemake.config["data_dir"],
+    mirror=snakemake.config["mirror"],
+    out=snakemake.output.prepared,
+)
+logging.getLogger("prepare_data").info("%s: %s", snakemake.wildcards.dataset, source)

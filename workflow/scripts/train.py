@@ -1,0 +1,24 @@
+"""Snakemake adapter: rule train. Exit code 75 after SIGTERM/SIGUSR1 (checkpoint saved)."""
+
+import logging
+import sys
+from pathlib import Path
+
+from lsrepro.io import setup_logging
+from lsrepro.train import Preempted, train_from_files
+
+setup_logging(snakemake.log[0])
+try:
+    train_from_files(
+        prepared=snakemake.input.prepared,
+        split=snakemake.input.split,
+        recipe=snakemake.params.recipe,
+        dataset=snakemake.params.dataset,
+        alpha=float(snakemake.wildcards.alpha),
+        seed=int(snakemake.wildcards.seed),
+        out_dir=Path(snakemake.output.model).parent,
+        threads=snakemake.threads,
+    )
+except Preempted as stop:
+    logging.getLogger("train").warning("%s", stop)
+    sys.exit(Preempted.exit_code)
