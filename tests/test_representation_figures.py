@@ -1,0 +1,100 @@
+"""Smoke and layout tests of the Fig. 1 figure functions (paper §2, Fig. 1)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lsrepro.figures.representation import (
+    fig1_panel_specs,
+    geometry_vs_alpha_figure,
+    representation_figure,
+    save_figure,
+    write_representation_figures,
+)
+from lsrepro.projection import projection_panel
+
+CLASSES = ["airplane", "automobile", "bird"]
+
+
+def _panel(scale: float, seed: int):
+    rng = np.random.default_rng(seed)
+    k, d, n = 4, 6, 120
+    weight = rng.normal(size=(k, d))
+    labels = np.arange(n) % k
+    features = scale * weight[labels] + rng.normal(size=(n, d))
+    arrays = {
+        "features": features,
+        "labels": labels,
+        "weight": weight,
+        "bias": rng.normal(size=k),
+        "logits": features @ weight.T,
+        "class_names": np.array([*CLASSES, "cat"]),
+    }
+    return projection_panel(arrays, CLASSES, per_class=20, seed=0)
+
+
+@pytest.fixture
+def specs():
+    # Hard-target panels at a 10x larger scale, as in the paper's CIFAR-100 row (claim C4).
+    return fig1_panel_specs(
+        _panel(20.0, 1), _panel(20.0, 2), _panel(2.0, 3), _panel(2.0, 4), alpha=0.1
+    )
+
+
+def test_shared_and_per_panel_limits(specs) -> None:
+    shared = representation_figure(specs, shared_limits=True, title="t")
+    limits = {(ax.get_xlim(), ax.get_ylim()) for ax in shared.axes}
+    assert len(limits) == 1
+    free = representation_figure(specs, shared_limits=False, title="t")
+    spans = [np.diff(ax.get_xlim())[0] for ax in free.axes]
+    assert spans[0] > 3 * spans[2]  # per-panel limits follow each panel's own scale
+    assert [ax.get_title() for ax in free.axes] == [
+        "training, α = 0",
+        "validation, α = 0",
+        "training, α = 0.1",
+        "validation, α = 0.1",
+    ]
+    legend_labels = [t.get_text() for t in free.legends[0].get_texts()]
+    assert legend_labels[:3] == CLASSES
+
+
+def test_writes_pdf_and_png(specs, tmp_path) -> None:
+    outputs = [tmp_path / name for name in ("s.pdf", "s.png", "sub/f.pdf", "sub/f.png")]
+    write_representation_figures(specs, "cifar10: airplane/automobile/bird", *outputs)
+    for path in outputs:
+        assert path.stat().st_size > 1000
+    assert outputs[0].read_bytes()[:4] == b"%PDF"
+    assert outputs[1].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_mismatched_triplets_raise(specs) -> None:
+    other = projection_panel(
+        {
+            "features": np.eye(6)[np.arange(60) % 4],
+            "labels": np.arange(60) % 4,
+            "weight": np.eye(4, 6) + 0.1,
+            "bias": np.zeros(4),
+            "class_names": np.array([*CLASSES, "cat"]),
+        },
+        ["bird", "airplane", "automobile"],
+        per_class=5,
+        seed=0,
+    )
+    with pytest.raises(ValueError, match="same classes in the same order"):
+        representation_figure([specs[0], type(specs[0])(other, "x")], shared_limits=True)
+
+
+def test_geometry_vs_alpha(tmp_path) -> None:
+    rows = [
+        {"alpha": a, "split": s, "seed": seed, "gap_mean": 5 - a + 0.1 * seed, "gap_optimal": g}
+        for a, g in ((0.0, None), (0.1, 4.51), (0.2, 3.8))
+        for s in ("train", "val")
+        for seed in (0, 1)
+    ]
+    fig = geometry_vs_alpha_figure(pd.DataFrame(rows), ["gap_mean"], title="cifar10")
+    save_figure(fig, tmp_path / "g.pdf", tmp_path / "g.png")
+    assert (tmp_path / "g.png").stat().st_size > 1000
+    with pytest.raises(ValueError, match="lacks column"):
+        geometry_vs_alpha_figure(pd.DataFrame(rows), ["tightness"])

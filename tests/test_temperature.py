@@ -1,0 +1,151 @@
+"""Temperature scaling: planted temperatures, an independent optimiser, and every error path."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax
+
+from lsrepro import calibration as cal
+from lsrepro.temperature import (
+    ConvergenceError,
+    TemperatureFitError,
+    fit_temperature,
+    fit_temperature_ece,
+)
+
+
+def planted(n: int, k: int, seed: int, scale: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    """Logits ``z ~ N(0, scale^2)`` ``(N, K)`` and labels drawn from ``softmax(z)``."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0.0, scale, size=(n, k))
+    p = cal.softmax(z)
+    labels = (p.cumsum(axis=1) > rng.random((n, 1))).argmax(axis=1)
+    return z, labels
+
+
+@pytest.fixture(scope="module")
+def large_planted():
+    # 100k x 10: the MLE of 1/T has a relative sampling error of about 0.3 %, so 1 % is > 3 sigma
+    return planted(100_000, 10, seed=0)
+
+
+@pytest.mark.parametrize("t_star", [0.5, 1.0, 2.0, 4.0])
+def test_recovers_planted_temperature(large_planted, t_star):
+    z, labels = large_planted
+    fit = fit_temperature(z * t_star, labels)  # softmax(z T* / T) is the truth at T = T*
+    assert fit.temperature == pytest.approx(t_star, rel=0.01)
+    assert abs(fit.gradient) < 1e-6
+    assert fit.nll_after <= fit.nll_before
+    assert fit.temperature > 0
+    assert json.loads(json.dumps(fit.as_dict())) == fit.as_dict()
+
+
+def test_matches_independent_optimiser():
+    z, labels = planted(5000, 10, seed=1)
+    logits = 2.5 * z
+    fit = fit_temperature(logits, labels)
+
+    def nll_of_log_t(u: float) -> float:
+        return -log_softmax(logits / np.exp(u), axis=1)[np.arange(len(labels)), labels].mean()
+
+    ref = minimize_scalar(nll_of_log_t, bounds=(-5, 5), method="bounded", options={"xatol": 1e-9})
+    assert fit.temperature == pytest.approx(np.exp(ref.x), rel=1e-6)
+    assert fit.nll_after == pytest.approx(ref.fun, abs=1e-12)
+    assert fit.nll_before == pytest.approx(cal.nll(logits, labels), abs=1e-12)
+    # the reported gradient is dNLL/dlog T at the solution (central difference)
+    h = 1e-5
+    u = np.log(fit.temperature)
+    numeric = (nll_of_log_t(u + h) - nll_of_log_t(u - h)) / (2 * h)
+    assert fit.gradient == pytest.approx(numeric, abs=1e-7)
+
+
+def test_small_temperature_reachable_for_underconfident_model():
+    z, labels = planted(5000, 10, seed=2)
+    fit = fit_temperature(z / 20.0, labels)  # under-confident by a factor 20
+    assert fit.temperature == pytest.approx(1 / 20.0, rel=0.05)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1e3])
+def test_extreme_logit_scales_give_positive_finite_temperature(scale):
+    z, labels = planted(2000, 5, seed=3)
+    fit = fit_temperature(z * scale, labels)
+    assert 0 < fit.temperature < np.inf
+    assert fit.temperature == pytest.approx(scale, rel=0.1)
+    assert abs(fit.gradient) < 1e-6
+
+
+def test_accepts_float32_logits():
+    z, labels = planted(2000, 10, seed=4)
+    a = fit_temperature(z.astype(np.float32), labels)
+    assert a.temperature == pytest.approx(fit_temperature(z, labels).temperature, rel=1e-5)
+
+
+# --- error paths ----------------------------------------------------------------------------
+
+
+def test_perfect_accuracy_has_no_finite_temperature():
+    z, _ = planted(100, 4, seed=5)
+    with pytest.raises(TemperatureFitError, match="T -> 0"):
+        fit_temperature(z, z.argmax(axis=1))
+
+
+def test_anti_correlated_logits_have_no_finite_temperature():
+    z, _ = planted(100, 4, seed=6)
+    with pytest.raises(TemperatureFitError, match="T -> inf"):
+        fit_temperature(z, z.argmin(axis=1))
+
+
+def test_failed_convergence_reports_gradient_and_iterations():
+    z, labels = planted(500, 10, seed=7)
+    with pytest.raises(ConvergenceError, match=r"after 2 iterations: \|dNLL/dlog T\| = \S+ >= tol"):
+        fit_temperature(3 * z, labels, max_iter=2)
+
+
+@pytest.mark.parametrize(
+    ("logits", "labels", "error", "message"),
+    [
+        (np.zeros((0, 3)), np.zeros(0, dtype=int), cal.EmptyInputError, "empty split"),
+        (np.zeros((4, 3)), np.zeros(5, dtype=int), cal.ShapeError, "shape mismatch"),
+        (np.zeros(3), np.zeros(3, dtype=int), cal.ShapeError, "2-D"),
+        (np.zeros((4, 3)), np.array([0, 1, 2, 3]), cal.LabelRangeError, "outside"),
+        (np.zeros((4, 3)), np.array([0, -1, 2, 1]), cal.LabelRangeError, "outside"),
+    ],
+)
+def test_bad_input_raises(logits, labels, error, message):
+    with pytest.raises(error, match=message):
+        fit_temperature(logits, labels)
+    assert issubclass(error, ValueError)
+
+
+def test_non_finite_logits_are_counted():
+    z, labels = planted(50, 4, seed=8)
+    z[3, 1] = np.nan
+    z[7, :2] = np.inf
+    with pytest.raises(cal.NonFiniteError, match="3 non-finite values .* in 2 rows"):
+        fit_temperature(z, labels)
+
+
+# --- ECE grid search (the paper's a-posteriori tuning) ---------------------------------------
+
+
+def test_ece_grid_search_is_brute_force_minimum():
+    z, labels = planted(3000, 10, seed=9)
+    grid = np.array([0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0])
+    fit = fit_temperature_ece(2.0 * z, labels, n_bins=15, grid=grid)
+    brute = [cal.ece(cal.softmax(2.0 * z, t), labels, n_bins=15) for t in grid]
+    assert fit.ece_grid == pytest.approx(brute, abs=1e-12)
+    assert fit.temperature == grid[int(np.argmin(brute))]
+    assert fit.ece_before == pytest.approx(cal.ece(cal.softmax(2.0 * z), labels), abs=1e-12)
+    assert fit.temperature == 2.0  # the planted temperature is on the grid
+    assert "a-posteriori" in fit.method
+    assert json.loads(json.dumps(fit.as_dict()))["grid"] == grid.tolist()
+
+
+def test_ece_grid_must_be_positive():
+    z, labels = planted(100, 4, seed=10)
+    with pytest.raises(ValueError, match="grid"):
+        fit_temperature_ece(z, labels, n_bins=15, grid=np.array([0.0, 1.0]))

@@ -1,0 +1,304 @@
+"""Aggregation over seeds and the paper's tables (Table 2 accuracy, Table 3 calibration).
+
+Per-seed results are long tables with one row per (model, split, scaling, metric) and a value
+column (``estimate`` from :func:`lsrepro.calibration.calibration_report`). They are summarised
+over seeds with :func:`summarize_over_seeds`; the table builders read that summary, which must
+have the columns of :data:`SUMMARY_COLUMNS`:
+
+* ``dataset``, ``architecture``: names, matched to the paper's after
+  :func:`lsrepro.paper.normalise_name` (``cifar100`` matches ``CIFAR-100``);
+* ``alpha``: label-smoothing α (float); ``split``: ``"val"`` or ``"test"``;
+* ``scaling``: ``"none"`` (T = 1) or the name of a temperature-scaling method, by default
+  ``"temperature"`` (T fitted on the validation split by NLL, applied to both splits);
+* ``metric``: e.g. ``"accuracy"`` (fraction), ``"ece"`` (fraction), ``"temperature"``;
+* ``mean``, ``std``, ``n``: from :func:`summarize_over_seeds`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from lsrepro.paper import AccuracyRow, CalibrationRow, normalise_name
+
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "summarize_over_seeds",
+    "table2_accuracy",
+    "table3_calibration",
+    "to_markdown",
+]
+
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "dataset",
+    "architecture",
+    "alpha",
+    "split",
+    "scaling",
+    "metric",
+    "mean",
+    "std",
+    "n",
+)
+
+
+def summarize_over_seeds(
+    df: pd.DataFrame,
+    by: list[str],
+    values: list[str],
+    *,
+    confidence: float = 0.95,
+    seed_column: str | None = "seed",
+) -> pd.DataFrame:
+    """Mean, standard deviation and t-interval of ``values`` over the rows of each group.
+
+    For each group of ``by`` and each column ``v`` of ``values``, with ``n`` the number of non-NaN
+    values ``x_1..x_n`` (NaNs are skipped, e.g. an undefined metric for one seed):
+    ``mean = (1/n) sum x_j``; ``std = sqrt(sum (x_j - mean)^2 / (n - 1))`` (ddof = 1);
+    the interval is ``mean +- t_{(1+confidence)/2, n-1} * std / sqrt(n)`` (Student t, scipy).
+    ``n = 1`` gives NaN ``std`` and interval, ``n = 0`` NaN everywhere; neither is an error.
+
+    Args:
+        df: one row per seed (and whatever else ``by`` separates).
+        by: grouping columns (everything that identifies a cell except the seed).
+        values: numeric columns to summarise.
+        confidence: coverage of the t-interval.
+        seed_column: if this column exists, a seed occurring twice in a group is an error
+            (it would be averaged as if it were another seed). None skips the check.
+
+    Returns:
+        Long table with columns ``by + ["variable", "n", "mean", "std", "ci_lower",
+        "ci_upper"]``, one row per group and value column, sorted by ``by``.
+    """
+    missing = [c for c in [*by, *values] if c not in df.columns]
+    if missing:
+        raise KeyError(f"columns {missing} not in the table (columns: {list(df.columns)})")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    if seed_column is not None and seed_column in df.columns:
+        dup = df.duplicated(subset=[*by, seed_column], keep=False)
+        if dup.any():
+            first = df.loc[dup, [*by, seed_column]].iloc[0].to_dict()
+            raise ValueError(
+                f"{int(dup.sum())} rows share a group and a {seed_column!r} with another row, "
+                f"e.g. {first}; each seed must appear once per group"
+            )
+    long = df.melt(id_vars=by, value_vars=values, var_name="variable", value_name="value")
+    long["value"] = pd.to_numeric(long["value"], errors="raise").astype(np.float64)
+    grouped = long.groupby([*by, "variable"], sort=True, dropna=False)["value"]
+    out = grouped.agg(n="count", mean="mean", std="std").reset_index()
+    out["n"] = out["n"].astype(np.int64)
+    n = out["n"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dof = np.where(n > 1, n - 1, np.nan)
+        half = stats.t.ppf(0.5 + confidence / 2.0, dof) * out["std"].to_numpy() / np.sqrt(n)
+    out["ci_lower"] = out["mean"] - half
+    out["ci_upper"] = out["mean"] + half
+    return out
+
+
+def _pairs(summary: pd.DataFrame) -> set[tuple[str, str]]:
+    return {
+        (normalise_name(d), normalise_name(a))
+        for d, a in zip(summary["dataset"], summary["architecture"], strict=True)
+    }
+
+
+def _cell(
+    summary: pd.DataFrame,
+    dataset: str,
+    architecture: str,
+    *,
+    alpha: float,
+    split: str,
+    scaling: str,
+    metric: str,
+) -> tuple[float, float, int]:
+    """``(mean, std, n)`` of one summary cell; ``(nan, nan, 0)`` when absent."""
+    mask = (
+        (summary["_dataset"] == normalise_name(dataset))
+        & (summary["_architecture"] == normalise_name(architecture))
+        & np.isclose(summary["alpha"].astype(float), alpha, rtol=0.0, atol=1e-9)
+        & (summary["split"] == split)
+        & (summary["scaling"] == scaling)
+        & (summary["metric"] == metric)
+    )
+    rows = summary.loc[mask]
+    if rows.empty:
+        return np.nan, np.nan, 0
+    if len(rows) > 1:
+        raise ValueError(
+            f"{len(rows)} summary rows for {dataset}/{architecture} alpha={alpha} split={split} "
+            f"scaling={scaling} metric={metric}; expected one (summarise over seeds first)"
+        )
+    row = rows.iloc[0]
+    return float(row["mean"]), float(row["std"]), int(row["n"])
+
+
+def _prepare(summary: pd.DataFrame, variable: str | None) -> pd.DataFrame:
+    missing = [c for c in SUMMARY_COLUMNS if c not in summary.columns]
+    if missing:
+        raise KeyError(f"summary lacks columns {missing}; expected {list(SUMMARY_COLUMNS)}")
+    s = summary
+    if variable is not None and "variable" in s.columns:
+        s = s.loc[s["variable"] == variable]
+    s = s.copy()
+    s["_dataset"] = s["dataset"].map(normalise_name)
+    s["_architecture"] = s["architecture"].map(normalise_name)
+    return s
+
+
+def _ours(
+    row: dict[str, object],
+    prefix: str,
+    summary: pd.DataFrame,
+    paper_value: float,
+    key: tuple[str, str],
+    *,
+    alpha: float,
+    scaling: str,
+    metric: str,
+    scale: float = 1.0,
+) -> None:
+    """Add ``{prefix} val``, ``val std``, ``test``, ``test std``, ``val - paper``, ``seeds``."""
+    val = _cell(summary, *key, alpha=alpha, split="val", scaling=scaling, metric=metric)
+    test = _cell(summary, *key, alpha=alpha, split="test", scaling=scaling, metric=metric)
+    row[f"{prefix} val"] = scale * val[0]
+    row[f"{prefix} val std"] = scale * val[1]
+    row[f"{prefix} test"] = scale * test[0]
+    row[f"{prefix} test std"] = scale * test[1]
+    row[f"{prefix} val - paper"] = scale * val[0] - paper_value
+    row[f"{prefix} seeds"] = val[2]
+
+
+def table2_accuracy(
+    summary: pd.DataFrame,
+    paper_rows: Iterable[AccuracyRow],
+    *,
+    scaling: str = "none",
+    variable: str | None = "estimate",
+) -> pd.DataFrame:
+    """Table 2 of the paper beside ours: top-1 accuracy (%) at α = 0.0 and α = 0.1.
+
+    One row per paper row whose dataset/architecture pair occurs in ``summary``. For each α the
+    columns are ``alpha=<α> paper``, ``alpha=<α> paper pm`` (the paper's ±), ``... val`` and
+    ``... val std`` (ours on the validation split, the paper's protocol; mean and std over seeds),
+    ``... test`` and ``... test std`` (ours on the held-out test set), ``... val - paper`` and
+    ``... seeds`` (seeds behind the validation mean). Accuracies in percent; ours are the
+    summary's fractions times 100.
+
+    Args:
+        summary: over-seed summary with :data:`SUMMARY_COLUMNS` (see the module docstring).
+        paper_rows: :data:`lsrepro.paper.TABLE2`.
+        scaling: which ``scaling`` rows hold the accuracy (argmax does not depend on T > 0).
+        variable: keep only summary rows with this ``variable`` (if that column exists).
+    """
+    s = _prepare(summary, variable)
+    present = _pairs(s)
+    rows = []
+    for pr in paper_rows:
+        key = (pr.dataset, pr.architecture)
+        if (normalise_name(pr.dataset), normalise_name(pr.architecture)) not in present:
+            continue
+        row: dict[str, object] = {"dataset": pr.dataset, "architecture": pr.architecture}
+        for alpha, paper, pm in (
+            (0.0, pr.accuracy_alpha0, pr.pm_alpha0),
+            (0.1, pr.accuracy_alpha01, pr.pm_alpha01),
+        ):
+            prefix = f"alpha={alpha:g}"
+            row[f"{prefix} paper"] = paper
+            row[f"{prefix} paper pm"] = np.nan if pm is None else pm
+            _ours(
+                row,
+                prefix,
+                s,
+                paper,
+                key,
+                alpha=alpha,
+                scaling=scaling,
+                metric="accuracy",
+                scale=100.0,
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def table3_calibration(
+    summary: pd.DataFrame,
+    paper_rows: Iterable[CalibrationRow],
+    *,
+    ts_scaling: str = "temperature",
+    metric: str = "ece",
+    variable: str | None = "estimate",
+) -> pd.DataFrame:
+    """Table 3 of the paper beside ours: ECE of the baseline, of temperature scaling and of LS.
+
+    One row per paper row whose dataset/architecture pair occurs in ``summary``; three blocks,
+    each with the paper's number and ours on validation (the paper's protocol; for TS the
+    temperature is fitted on the same validation split, as the paper's a-posteriori tuning),
+    on test (temperature from validation), and validation minus paper:
+
+    * ``baseline ECE ...``: α = 0, T = 1 (``scaling == "none"``);
+    * ``TS T paper``, ``TS T ours`` (+ ``std``, mean of the validation-fitted temperatures) and
+      ``TS ECE ...``: α = 0 with ``scaling == ts_scaling``;
+    * ``LS alpha`` (the paper's α) and ``LS ECE ...``: α = paper's α, T = 1.
+
+    ECE as a fraction. Missing cells are NaN (e.g. α = 0.05 not trained).
+
+    Args:
+        summary: over-seed summary with :data:`SUMMARY_COLUMNS`.
+        paper_rows: :data:`lsrepro.paper.TABLE3`.
+        ts_scaling: ``scaling`` label of the temperature-scaled rows.
+        metric: the calibration metric to tabulate (the paper: 15-bin ``"ece"``).
+        variable: keep only summary rows with this ``variable`` (if that column exists).
+    """
+    s = _prepare(summary, variable)
+    present = _pairs(s)
+    rows = []
+    for pr in paper_rows:
+        key = (pr.dataset, pr.architecture)
+        if (normalise_name(pr.dataset), normalise_name(pr.architecture)) not in present:
+            continue
+        row: dict[str, object] = {"dataset": pr.dataset, "architecture": pr.architecture}
+        row["baseline ECE paper"] = pr.baseline_ece
+        _ours(
+            row, "baseline ECE", s, pr.baseline_ece, key, alpha=0.0, scaling="none", metric=metric
+        )
+        t_mean, t_std, _ = _cell(
+            s, *key, alpha=0.0, split="val", scaling=ts_scaling, metric="temperature"
+        )
+        row["TS T paper"] = pr.ts_temperature
+        row["TS T ours"] = t_mean
+        row["TS T ours std"] = t_std
+        row["TS ECE paper"] = pr.ts_ece
+        _ours(row, "TS ECE", s, pr.ts_ece, key, alpha=0.0, scaling=ts_scaling, metric=metric)
+        row["LS alpha"] = pr.ls_alpha
+        row["LS ECE paper"] = pr.ls_ece
+        _ours(row, "LS ECE", s, pr.ls_ece, key, alpha=pr.ls_alpha, scaling="none", metric=metric)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def to_markdown(table: pd.DataFrame, digits: int | Sequence[int] = 3) -> str:
+    """GitHub-flavoured Markdown of a table (no ``tabulate`` dependency); NaN prints as ``-``.
+
+    ``digits``: decimals for every float column, or one entry per column.
+    """
+    cols = list(table.columns)
+    per_col = [digits] * len(cols) if isinstance(digits, int) else list(digits)
+    if len(per_col) != len(cols):
+        raise ValueError(f"digits has {len(per_col)} entries for {len(cols)} columns")
+
+    def fmt(value: object, d: int) -> str:
+        if isinstance(value, float | np.floating):
+            return "-" if np.isnan(value) else f"{value:.{d}f}"
+        return str(value)
+
+    lines = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
+    for record in table.itertuples(index=False):
+        cells = [fmt(v, d) for v, d in zip(record, per_col, strict=True)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
