@@ -12,6 +12,8 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/calibration.smk"
+include: "workflow/rules/representation.smk"
 
 
 # Everything the config asks for.

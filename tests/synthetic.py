@@ -86,8 +86,9 @@ def write_mnist(mirror: Path, n_train: int = 12, n_test: int = 5, seed: int = 0)
     return out["train"][0], out["train"][1], out["t10k"][0], out["t10k"][1], checksums
 
 
-def write_prepared(path: Path, k: int, n_train: int, n_test: int, shape=(32, 32, 3), seed=0):
+def write_prepared(path: Path, class_names, n_train: int, n_test: int, shape=(32, 32, 3), seed=0):
     """A prepared.npz with class-dependent images, so tiny models can learn something."""
+    k = len(class_names)
     rng = np.random.default_rng(seed)
     prototypes = rng.integers(0, 256, size=(k, *shape))
 
@@ -105,5 +106,5 @@ def write_prepared(path: Path, k: int, n_train: int, n_test: int, shape=(32, 32,
         y_train=y_train,
         x_test=x_test,
         y_test=y_test,
-        class_names=np.asarray([f"c{i}" for i in range(k)]),
+        class_names=np.asarray(class_names),
     )

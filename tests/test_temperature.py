@@ -149,3 +149,33 @@ def test_ece_grid_must_be_positive():
     z, labels = planted(100, 4, seed=10)
     with pytest.raises(ValueError, match="grid"):
         fit_temperature_ece(z, labels, n_bins=15, grid=np.array([0.0, 1.0]))
+
+
+def test_bounds_clamp_a_model_no_better_than_chance():
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(2000, 10))
+    labels = logits.argmin(1)  # worse than chance: uniform predictions (T -> inf) are best
+    with pytest.raises(TemperatureFitError):
+        fit_temperature(logits, labels)
+    fit = fit_temperature(logits, labels, bounds=(0.01, 100.0))
+    assert fit.at_bound and fit.temperature == pytest.approx(100.0)
+    assert fit.nll_after <= fit.nll_before
+
+
+def test_bounds_clamp_a_model_that_is_always_right():
+    logits = np.eye(5)[np.arange(50) % 5] * 3.0
+    fit = fit_temperature(logits, np.arange(50) % 5, bounds=(0.05, 20.0))
+    assert fit.at_bound and fit.temperature == pytest.approx(0.05)
+
+
+def test_bounds_do_not_change_an_interior_optimum():
+    rng = np.random.default_rng(4)
+    z = rng.normal(scale=2.0, size=(5000, 10))
+    p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    labels = (p.cumsum(1) > rng.random((5000, 1))).argmax(1)
+    free = fit_temperature(z * 2.0, labels)
+    bounded = fit_temperature(z * 2.0, labels, bounds=(0.01, 100.0))
+    assert not bounded.at_bound
+    assert bounded.temperature == pytest.approx(free.temperature, rel=1e-6)
+    with pytest.raises(ValueError, match="bounds must satisfy"):
+        fit_temperature(z, labels, bounds=(2.0, 1.0))

@@ -8,14 +8,30 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from lsrepro.data import CIFAR10_CLASSES
 from synthetic import write_prepared
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ["Snakefile", "config.yaml", "workflow", "presets", "profiles", "envs"]
 
-PAPER_JOBS = {"prepare_data": 3, "split_data": 3, "train": 105, "evaluate": 105, "all": 1}
+PER_RUN = ("train", "evaluate", "fit_temperature", "calibration_metrics", "measure_geometry")
+PER_EXPERIMENT = ("plot_calibration_vs_alpha", "plot_geometry_vs_alpha")
+ONCE = ("tabulate_calibration", "tabulate_geometry", "all")
+
+
+def expected_jobs(datasets: int, runs: int, experiments: int, reliability: int, projections: int):
+    jobs = {"prepare_data": datasets, "split_data": datasets}
+    jobs |= {rule: runs for rule in PER_RUN} | {rule: experiments for rule in PER_EXPERIMENT}
+    jobs |= {rule: 1 for rule in ONCE}
+    return jobs | {"plot_reliability": reliability, "project_penultimate": projections}
+
+
+# 105 runs: CIFAR-10 ResNet-56 and AlexNet 8 alphas x 5 seeds, CIFAR-100 3 x 5, MNIST 2 x 5;
+# 4 reliability diagrams (Fig. 2) and 4 Fig. 1 rows x 2 triplets.
+PAPER_JOBS = expected_jobs(datasets=3, runs=105, experiments=5, reliability=4, projections=8)
 
 
 def snakemake(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
@@ -81,11 +97,12 @@ def workdir(tmp_path_factory) -> Path:
     """A copy of the workflow with tiny synthetic prepared datasets in place of the downloads."""
     wd = fresh_copy(tmp_path_factory.mktemp("workflow"))
     shutil.copy(ROOT / "tests" / "synthetic_preset.yaml", wd / "synthetic.yaml")
-    write_prepared(wd / "results/data/cifar10/prepared.npz", k=10, n_train=200, n_test=60)
-    write_prepared(wd / "results/data/cifar100/prepared.npz", k=100, n_train=400, n_test=100)
-    write_prepared(
-        wd / "results/data/mnist/prepared.npz", k=10, n_train=200, n_test=60, shape=(28, 28, 1)
-    )
+    named = ["beaver", "dolphin", "otter", "maple_tree", "oak_tree"]  # the configured triplets
+    cifar100 = named + [f"class{i}" for i in range(len(named), 100)]
+    write_prepared(wd / "results/data/cifar10/prepared.npz", CIFAR10_CLASSES, 200, 60)
+    write_prepared(wd / "results/data/cifar100/prepared.npz", cifar100, 800, 100)
+    mnist = wd / "results/data/mnist/prepared.npz"
+    write_prepared(mnist, list("0123456789"), 200, 60, shape=(28, 28, 1))
     return wd
 
 
@@ -94,7 +111,8 @@ CONFIG = ("--configfile", "synthetic.yaml")
 
 @pytest.mark.slow
 def test_synthetic_end_to_end(workdir):
-    expected = {"split_data": 3, "train": 10, "evaluate": 10, "all": 1}
+    expected = expected_jobs(datasets=3, runs=11, experiments=5, reliability=4, projections=8)
+    del expected["prepare_data"]  # the synthetic prepared files stand in for the downloads
     assert dry_run(workdir, *CONFIG) == expected
     snakemake("--cores", "2", *CONFIG, cwd=workdir)
     for run in [
@@ -104,11 +122,12 @@ def test_synthetic_end_to_end(workdir):
         "cifar10_alexnet/alpha~0.0/seed~0",
     ]:
         k = 100 if run.startswith("cifar100") else 10
-        for split, n in (
-            ("train", 30),
-            ("val", 100 if k == 100 else 40),
-            ("test", 100 if k == 100 else 60),
-        ):
+        sizes = (
+            {"train": 500, "val": 300, "test": 100}
+            if k == 100
+            else {"train": 160, "val": 40, "test": 60}
+        )
+        for split, n in sizes.items():
             z = np.load(workdir / "results/evaluate" / run / f"{split}.npz")
             assert z["logits"].shape == (n, k) and z["labels"].shape == (n,)
             np.testing.assert_allclose(
@@ -123,4 +142,17 @@ def test_synthetic_end_to_end(workdir):
         )
     )
     assert snaps == ["step~0.pt", "step~4.pt", "step~6.pt"]
+    tables = workdir / "results/tables"
+    per_seed = pd.read_csv(tables / "calibration_per_seed.csv")
+    assert len(per_seed.groupby(["experiment", "alpha", "seed"])) == 11
+    assert set(per_seed["scaling"]) == {"none", "temperature", "temperature_ece"}
+    table3 = pd.read_csv(tables / "table3_calibration.csv")
+    assert table3["dataset"].tolist() == ["CIFAR-100"]  # the only Table 3 row this config runs
+    figures = sorted(
+        p.relative_to(workdir / "results/figures").as_posix()
+        for p in (workdir / "results/figures").rglob("*.png")
+    )
+    assert "reliability/cifar100_resnet56.png" in figures
+    assert "projection/cifar100_resnet56/paper_free_axes.png" in figures
+    assert len(figures) == 5 + 5 + 4 + 8 * 2
     assert dry_run(workdir, *CONFIG) == Counter()  # a second run does nothing

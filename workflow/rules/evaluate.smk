@@ -13,6 +13,10 @@ rule evaluate:
     conda:
         "../../envs/lsrepro.yaml"
     threads: 2
+    resources:
+        gpu=1,
+        runtime=evaluate_runtime,
+        mem_mb=8000,
     params:
         evaluate=config["evaluate"],
     script:

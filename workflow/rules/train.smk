@@ -15,6 +15,10 @@ rule train:
     conda:
         "../../envs/lsrepro.yaml"
     threads: 4
+    resources:
+        gpu=1,
+        runtime=train_runtime,
+        mem_mb=8000,
     params:
         recipe=get_recipe,
         dataset=get_dataset,

@@ -1,19 +1,25 @@
 """Snakemake adapter: rule evaluate."""
 
+import logging
+
 import torch
 
 from lsrepro.evaluate import evaluate_files
+from lsrepro.gpus import bind_gpu, describe
 from lsrepro.io import setup_logging
 
 setup_logging(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
 settings = snakemake.params.evaluate
-evaluate_files(
-    model_path=snakemake.input.model,
-    prepared=snakemake.input.prepared,
-    split=snakemake.input.split,
-    train_sample=settings["train_sample"],
-    sample_seed=settings["sample_seed"],
-    max_examples=settings["max_examples"],
-    outputs={name: snakemake.output[name] for name in ("train", "val", "test")},
-)
+# Bind before anything touches CUDA: this job sees only its own GPU (or none).
+with bind_gpu(snakemake.resources.get("gpu", 0)) as binding:
+    logging.getLogger("evaluate").info("%s", describe(binding))
+    evaluate_files(
+        model_path=snakemake.input.model,
+        prepared=snakemake.input.prepared,
+        split=snakemake.input.split,
+        train_sample=settings["train_sample"],
+        sample_seed=settings["sample_seed"],
+        max_examples=settings["max_examples"],
+        outputs={name: snakemake.output[name] for name in ("train", "val", "test")},
+    )

@@ -73,7 +73,46 @@ def _cross_reference_problems(config: dict[str, Any]) -> list[str]:
         for s in recipe.get("snapshot_steps", []):
             if s > steps:
                 problems.append(f"recipes.{name}.snapshot_steps: {s} > steps ({steps})")
+    for section in ("calibration", "representation"):
+        problems += _comparison_problems(config, section)
     return problems
+
+
+def _comparison_problems(config: dict[str, Any], section: str) -> list[str]:
+    problems = []
+    experiments = config["experiments"]
+    seed = config[section]["model_seed"]
+    for name, fig in config[section]["figures"].items():
+        key = f"{section}.figures.{name}"
+        unknown = [
+            f"{key}.{role}: unknown experiment {fig[role]!r}"
+            for role in ("hard", "smooth")
+            if fig[role] not in experiments
+        ]
+        problems += unknown
+        if unknown or not {fig["hard"], fig["smooth"]} <= set(config["run"]):
+            continue  # skipped figure: its experiments do not run
+        hard, smooth = experiments[fig["hard"]], experiments[fig["smooth"]]
+        if 0.0 not in hard["alphas"]:
+            problems.append(f"{key}.hard: experiment {fig['hard']!r} has no alpha = 0 model")
+        if fig["alpha"] not in smooth["alphas"]:
+            problems.append(
+                f"{key}.alpha: {fig['alpha']} is not in experiments.{fig['smooth']}.alphas "
+                f"{smooth['alphas']}"
+            )
+        for role, exp in (("hard", hard), ("smooth", smooth)):
+            if seed not in exp["seeds"]:
+                problems.append(f"{section}.model_seed: {seed} is not a seed of {fig[role]!r}")
+    return problems
+
+
+def comparisons(config: dict[str, Any], section: str) -> dict[str, dict[str, Any]]:
+    """The figures of ``section`` whose two experiments are both in ``run``."""
+    return {
+        name: fig
+        for name, fig in config[section]["figures"].items()
+        if {fig["hard"], fig["smooth"]} <= set(config["run"])
+    }
 
 
 @dataclass(frozen=True)
@@ -91,6 +130,21 @@ def runs(config: dict[str, Any]) -> list[Run]:
         for alpha in config["experiments"][name]["alphas"]
         for seed in config["experiments"][name]["seeds"]
     ]
+
+
+def run_info(
+    config: dict[str, Any], experiment: str, alpha: str, seed: str | int
+) -> dict[str, Any]:
+    """The identifying columns of a run in every table."""
+    from lsrepro.models import display_name
+
+    return {
+        "experiment": experiment,
+        "dataset": dataset_for(config, experiment),
+        "architecture": display_name(recipe_for(config, experiment)["model"]),
+        "alpha": float(alpha),
+        "seed": int(seed),
+    }
 
 
 def recipe_for(config: dict[str, Any], experiment: str) -> dict[str, Any]:

@@ -331,31 +331,40 @@ class Split:
         return h.hexdigest()[:16]
 
 
+def stratified_subset(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Sorted indices of ``size`` examples drawn uniformly within each class from ``seed``.
+
+    Class quotas are size * n_c / n rounded by largest remainder, so every class keeps its share
+    (numpy PCG64: the same seed gives the same subset on every platform).
+    """
+    labels = np.asarray(labels)
+    n = len(labels)
+    classes, counts = np.unique(labels, return_counts=True)
+    exact = size * counts / n
+    quota = np.floor(exact).astype(int)
+    shortfall = size - quota.sum()
+    quota[np.argsort(-(exact - quota), kind="stable")[:shortfall]] += 1
+    perm = np.random.default_rng(seed).permutation(n)
+    shuffled = labels[perm]
+    chosen = [perm[shuffled == c][:q] for c, q in zip(classes, quota, strict=True)]
+    return np.sort(np.concatenate(chosen))
+
+
 def draw_split(labels: np.ndarray, val_size: int, seed: int) -> Split:
     """Hold out ``val_size`` training examples as the validation split, stratified by class.
 
     The paper (A.1, A.2) splits CIFAR's 50k training images into 40k train / 10k validation; how is
-    not stated. We stratify, so every class keeps its share in both parts (CIFAR-10: exactly 1,000
-    validation images per class, CIFAR-100: exactly 100, which Fig. 1's 100 examples per class
-    need), and draw the examples of each class uniformly from ``seed`` (numpy PCG64). Class quotas
-    are val_size * n_c / n rounded by largest remainder. Both index lists are sorted, so the same
-    seed gives the same split on every platform.
+    not stated. We stratify (:func:`stratified_subset`), so every class keeps its share in both
+    parts: CIFAR-10 gets exactly 1,000 validation images per class and CIFAR-100 exactly 100,
+    which Fig. 1's 100 examples per class need. Both index lists are sorted.
     """
-    labels = np.asarray(labels)
     n = len(labels)
     if not 0 < val_size < n:
         raise ValueError(f"val_size must be in (0, {n}), got {val_size}")
-    classes, counts = np.unique(labels, return_counts=True)
-    exact = val_size * counts / n
-    quota = np.floor(exact).astype(int)
-    shortfall = val_size - quota.sum()
-    quota[np.argsort(-(exact - quota), kind="stable")[:shortfall]] += 1
-    perm = np.random.default_rng(seed).permutation(n)
-    shuffled = labels[perm]
-    val = np.concatenate([perm[shuffled == c][:q] for c, q in zip(classes, quota, strict=True)])
+    val = stratified_subset(labels, val_size, seed)
     is_val = np.zeros(n, dtype=bool)
     is_val[val] = True
-    return Split(train=np.flatnonzero(~is_val), val=np.flatnonzero(is_val), seed=seed)
+    return Split(train=np.flatnonzero(~is_val), val=val, seed=seed)
 
 
 def save_split(split: Split, path: Path) -> None:

@@ -37,11 +37,13 @@ def infer(
     return torch.cat(logits).numpy(), torch.cat(features).numpy()
 
 
-def sample_indices(n: int, size: int | None, seed: int) -> np.ndarray:
-    """A fixed subset of ``size`` rows (all rows when size is None or >= n), sorted."""
-    if size is None or size >= n:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+def sample_indices(labels: np.ndarray, size: int | None, seed: int) -> np.ndarray:
+    """A fixed class-stratified subset of ``size`` rows (all rows when size is None or >= n)."""
+    from lsrepro.data import stratified_subset
+
+    if size is None or size >= len(labels):
+        return np.arange(len(labels))
+    return stratified_subset(labels, size, seed)
 
 
 def save_evaluation(
@@ -96,10 +98,11 @@ def evaluate_files(
             f"{parts.digest}; re-run training (the split changed underneath it)"
         )
     spec = augment.InputSpec(**meta["recipe"]["input"])
+    y_train = data.y_train
     rows = {
-        "train": parts.train[sample_indices(len(parts.train), train_sample, sample_seed)],
-        "val": parts.val[sample_indices(len(parts.val), max_examples, sample_seed)],
-        "test": sample_indices(len(data.y_test), max_examples, sample_seed),
+        "train": parts.train[sample_indices(y_train[parts.train], train_sample, sample_seed)],
+        "val": parts.val[sample_indices(y_train[parts.val], max_examples, sample_seed)],
+        "test": sample_indices(data.y_test, max_examples, sample_seed),
     }
     for name, index in rows.items():
         x, y = (data.x_test, data.y_test) if name == "test" else (data.x_train, data.y_train)

@@ -121,6 +121,12 @@ def setup_logging(log_file: Path | str | None) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
+    def log_uncaught(kind: type[BaseException], error: BaseException, tb: Any) -> None:
+        # Snakemake points at a failed job's log file: the error must be in it, not only on stderr.
+        logging.getLogger("lsrepro").critical("job failed", exc_info=(kind, error, tb))
+
+    sys.excepthook = log_uncaught
+
 
 def pick_device() -> str:
     """CUDA when present (the GPU the job was bound to), CPU otherwise."""

@@ -33,6 +33,17 @@ def model_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def display_name(spec: dict[str, Any]) -> str:
+    """The architecture's name in tables, as the paper writes it (``ResNet-56``, ``AlexNet``)."""
+    if spec["name"] == "resnet":
+        return f"ResNet-{spec.get('depth', 56)}"
+    if spec["name"] == "alexnet_tf":
+        return "AlexNet"
+    if spec["name"] == "mlp":
+        return "MLP " + "-".join(str(h) for h in spec["hidden"])
+    return spec["name"]
+
+
 def build_model(spec: dict[str, Any], num_classes: int, in_channels: int) -> Classifier:
     """Build the model a recipe's ``model:`` block names, e.g. ``{name: resnet, depth: 56}``."""
     spec = dict(spec)

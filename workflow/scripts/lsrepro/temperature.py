@@ -69,6 +69,7 @@ class TemperatureFit:
     iterations: int
     gradient: float
     method: str
+    at_bound: bool = False  # True: the NLL minimiser lies outside ``bounds``; T is that bound
 
     def as_dict(self) -> dict[str, float | int | str]:
         """Plain-Python fields, ready for ``json.dump``."""
@@ -127,6 +128,7 @@ def fit_temperature(
     *,
     tol: float = 1e-6,
     max_iter: int = 100,
+    bounds: tuple[float, float] | None = None,
 ) -> TemperatureFit:
     """Fit the temperature ``T`` that minimises the mean NLL of ``softmax(logits / T)``.
 
@@ -142,6 +144,10 @@ def fit_temperature(
         labels: ``(N,)`` integer labels in ``[0, K)``.
         tol: stop when ``|dNLL/dlog T|`` (nats per unit of log T) falls below it.
         max_iter: most NLL evaluations before :class:`ConvergenceError`.
+        bounds: optional ``(T_min, T_max)``. The NLL is convex in ``1/T``, so when its minimiser
+            lies outside (or does not exist: a model no better than chance wants T -> inf, one
+            that is always right T -> 0) the constrained minimiser is the nearer bound, returned
+            with ``at_bound=True`` instead of raising :class:`TemperatureFitError`.
 
     Raises:
         CalibrationInputError (ValueError) subclasses: empty split, shape mismatch, non-finite
@@ -158,14 +164,33 @@ def fit_temperature(
     n = z.shape[0]
     zy = z[np.arange(n), y]  # (N,)
 
+    lo, hi = 0.0, np.inf  # NLL'(lo) < 0 < NLL'(hi)
+    if bounds is not None:
+        t_min, t_max = map(float, bounds)
+        if not 0.0 < t_min < t_max < np.inf:
+            raise ValueError(f"bounds must satisfy 0 < T_min < T_max < inf, got {bounds!r}")
+        for beta_bound, edge in ((1.0 / t_max, "max"), (1.0 / t_min, "min")):
+            value, slope, _ = _nll_derivatives(z, zy, beta_bound)
+            if (slope >= 0.0) if edge == "max" else (slope <= 0.0):
+                return TemperatureFit(
+                    temperature=1.0 / beta_bound,
+                    nll_before=_nll_derivatives(z, zy, 1.0)[0],
+                    nll_after=value,
+                    iterations=1,
+                    gradient=-beta_bound * slope,
+                    method=f"NLL minimiser beyond T_{edge} = {1.0 / beta_bound:g}: clamped",
+                    at_bound=True,
+                )
+        lo, hi = 1.0 / t_max, 1.0 / t_min
+
     slope_at_zero = float(np.mean(z.mean(axis=1) - zy))  # NLL'(0): uniform predictions
     slope_at_inf = float(np.mean(z.max(axis=1) - zy))  # NLL'(inf): one-hot predictions
-    if slope_at_inf <= 0.0:
+    if slope_at_inf <= 0.0 and bounds is None:
         raise TemperatureFitError(
             f"no finite temperature minimises the NLL: the true class has the largest logit for "
             f"all {n} examples, so the NLL keeps decreasing as T -> 0 (fit on held-out data)"
         )
-    if slope_at_zero >= 0.0:
+    if slope_at_zero >= 0.0 and bounds is None:
         raise TemperatureFitError(
             "no finite temperature minimises the NLL: the true-class logit is not above the mean "
             f"logit on average (dNLL/d(1/T) at 1/T = 0 is {slope_at_zero:.3g} >= 0), so uniform "
@@ -173,8 +198,7 @@ def fit_temperature(
         )
 
     nll_before = _nll_derivatives(z, zy, 1.0)[0]
-    lo, hi = 0.0, np.inf  # NLL'(lo) < 0 < NLL'(hi)
-    beta = 1.0
+    beta = min(max(1.0, lo), hi) if np.isinf(hi) else float(np.sqrt(lo * hi))
     step_old = step = np.inf
     for iteration in range(1, max_iter + 1):
         value, slope, curvature = _nll_derivatives(z, zy, beta)

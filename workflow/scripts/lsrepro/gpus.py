@@ -1,0 +1,222 @@
+"""Local GPU binding: each GPU job sees only its own GPU, and the GPUs fill up evenly.
+
+Snakemake counts GPU jobs (rules declare ``resources: gpu=1``; ``common.smk`` sets the global
+limit to :func:`slot_count`) but never says *which* device a job gets, so every job would open
+GPU 0. :func:`bind_gpu` closes that gap from inside the job: before CUDA initialises, it takes
+a slot on the least-loaded device of the pool and narrows ``CUDA_VISIBLE_DEVICES`` to it.
+
+Slots are ``flock`` locks on files in a lock directory, held for the life of the job process:
+the kernel releases them when the process exits, however it exits (crash, SIGKILL, OOM), so a
+slot is never leaked. A mutex file serialises allocators, so concurrent jobs never pick the
+same free slot. The allocator never waits: if more jobs ask than there are slots (e.g. two
+workflows share a machine), the extra one shares the least-loaded GPU and says so in its log.
+
+Under SLURM (``SLURM_JOB_ID`` set) binding is left to SLURM: ``--gpus=1`` already gives the job
+step its own device in ``CUDA_VISIBLE_DEVICES``.
+
+Settings (environment variables, because they describe the machine, not the experiment):
+
+``LSREPRO_GPU_IDS``
+    The device pool, comma-separated (e.g. ``0,1,3`` or MIG/GPU UUIDs). Default: the entries of
+    ``CUDA_VISIBLE_DEVICES`` if it is set, else the GPUs ``nvidia-smi`` lists, else none (CPU).
+``LSREPRO_JOBS_PER_GPU``
+    Jobs that may share one GPU (small models leave a GPU idle). Default 1.
+``LSREPRO_GPU_LOCK_DIR``
+    Where the slot locks live. Default ``.snakemake/gpu-slots`` in the working directory; point
+    several workflows on one machine at the same local directory to spread them over the GPUs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+log = logging.getLogger(__name__)
+
+ENV_IDS = "LSREPRO_GPU_IDS"
+ENV_JOBS_PER_GPU = "LSREPRO_JOBS_PER_GPU"
+ENV_LOCK_DIR = "LSREPRO_GPU_LOCK_DIR"
+DEFAULT_LOCK_DIR = ".snakemake/gpu-slots"
+
+
+class GpuConfigError(ValueError):
+    """A GPU setting (environment variable) is malformed; the message names it."""
+
+
+def _split_ids(text: str) -> list[str]:
+    """Device ids of a ``CUDA_VISIBLE_DEVICES``-style list; CUDA ignores all from a negative one."""
+    ids = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if part.startswith("-"):
+            break
+        ids.append(part)
+    return ids
+
+
+def nvidia_smi_ids() -> list[str]:
+    """Indices of the GPUs ``nvidia-smi`` lists; ``[]`` without a driver or the tool."""
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=index", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line.strip() for line in out.splitlines() if line.strip()]
+
+
+def device_pool(
+    env: Mapping[str, str] | None = None, probe: Callable[[], list[str]] = nvidia_smi_ids
+) -> list[str]:
+    """The GPUs local jobs are spread over (see the module docstring for the order of sources)."""
+    env = os.environ if env is None else env
+    if ENV_IDS in env:
+        return _split_ids(env[ENV_IDS])
+    if "CUDA_VISIBLE_DEVICES" in env:
+        return _split_ids(env["CUDA_VISIBLE_DEVICES"])
+    return probe()
+
+
+def jobs_per_gpu(env: Mapping[str, str] | None = None) -> int:
+    env = os.environ if env is None else env
+    raw = env.get(ENV_JOBS_PER_GPU, "1")
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise GpuConfigError(f"{ENV_JOBS_PER_GPU}={raw!r}: expected a whole number >= 1")
+    return value
+
+
+def slot_count(
+    env: Mapping[str, str] | None = None, probe: Callable[[], list[str]] = nvidia_smi_ids
+) -> int:
+    """How many GPU jobs may run at once on this machine: GPUs x jobs per GPU (0: no GPU)."""
+    return len(device_pool(env, probe)) * jobs_per_gpu(env)
+
+
+def in_slurm_job(env: Mapping[str, str] | None = None) -> bool:
+    env = os.environ if env is None else env
+    return "SLURM_JOB_ID" in env
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What :func:`bind_gpu` decided for this process."""
+
+    device: str | None  # the device id now in CUDA_VISIBLE_DEVICES; None: run on the CPU
+    how: str  # "slot" (local lock), "slurm" (left to SLURM), "cpu"
+    sharing: int = 0  # other jobs holding a slot on the same device when this one bound
+
+
+def _slot_path(lock_dir: Path, device: str, slot: int) -> Path:
+    return lock_dir / f"gpu-{re.sub(r'[^A-Za-z0-9_.-]', '_', device)}.{slot}.lock"
+
+
+def _try_lock(path: Path) -> IO[bytes] | None:
+    """An open, exclusively flock-ed handle on ``path``, or None if another holder has it."""
+    f = open(path, "ab")  # the handle is the lock: the caller closes it
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        return None
+    return f
+
+
+def acquire_slot(pool: list[str], lock_dir: Path) -> tuple[str, int, IO[bytes]]:
+    """Lock a slot on the least-loaded device of ``pool``: (device, holders before us, handle).
+
+    Keep the handle open for as long as the device is in use; closing it (or exiting) frees it.
+    Ties go to the device listed first, so the first jobs land on distinct GPUs in pool order.
+    """
+    if not pool:
+        raise ValueError("acquire_slot needs at least one device")
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / "allocator.lock", "ab") as mutex:
+        fcntl.flock(mutex, fcntl.LOCK_EX)  # held for milliseconds; released on close
+        best: tuple[int, int, str, int] | None = None  # (holders, pool index, device, free slot)
+        for index, device in enumerate(pool):
+            holders, free = 0, None
+            slot = 0
+            while (path := _slot_path(lock_dir, device, slot)).exists():
+                handle = _try_lock(path)
+                if handle is None:
+                    holders += 1
+                else:
+                    handle.close()
+                    if free is None:
+                        free = slot
+                slot += 1
+            if free is None:
+                free = slot  # every existing slot is held: the next one (created on locking)
+            if best is None or (holders, index) < best[:2]:
+                best = (holders, index, device, free)
+        holders, _, device, free = best
+        handle = _try_lock(_slot_path(lock_dir, device, free))
+        assert handle is not None  # under the mutex nobody else can have taken it
+        return device, holders, handle
+
+
+@contextmanager
+def bind_gpu(
+    gpus: int,
+    *,
+    env: MutableMapping[str, str] | None = None,
+    lock_dir: Path | str | None = None,
+    probe: Callable[[], list[str]] = nvidia_smi_ids,
+) -> Iterator[Binding]:
+    """Give this process one GPU of the local pool for the duration of the block.
+
+    Call it before anything initialises CUDA (``torch.cuda.*``); importing torch is fine.
+    ``gpus`` is the job's ``resources.gpu``: 0 hides every GPU (the job runs on the CPU), 1 binds
+    one device; more than one per job is not supported locally. ``env`` defaults to os.environ.
+    """
+    env = os.environ if env is None else env
+    if "torch" in sys.modules and sys.modules["torch"].cuda.is_initialized():
+        raise RuntimeError("bind_gpu() must run before CUDA is initialised in this process")
+    if gpus > 1:
+        raise GpuConfigError(f"a local job can bind one GPU, not {gpus} (resources: gpu)")
+    if gpus <= 0:
+        env["CUDA_VISIBLE_DEVICES"] = ""
+        yield Binding(None, "cpu")
+        return
+    if in_slurm_job(env):
+        yield Binding(env.get("CUDA_VISIBLE_DEVICES") or None, "slurm")
+        return
+    pool = device_pool(env, probe)
+    if not pool:
+        yield Binding(None, "cpu")
+        return
+    lock_dir = Path(lock_dir or env.get(ENV_LOCK_DIR) or DEFAULT_LOCK_DIR)
+    with ExitStack() as stack:
+        device, holders, handle = acquire_slot(pool, lock_dir)
+        stack.callback(handle.close)
+        env["CUDA_VISIBLE_DEVICES"] = device
+        yield Binding(device, "slot", holders)
+
+
+def describe(binding: Binding) -> str:
+    """One log line about the binding."""
+    if binding.how == "slurm":
+        return f"GPU binding left to SLURM: CUDA_VISIBLE_DEVICES={binding.device or ''}"
+    if binding.device is None:
+        return "no GPU for this job: running on the CPU"
+    shared = f", shared with {binding.sharing} other job(s)" if binding.sharing else ""
+    return f"bound to GPU {binding.device} (CUDA_VISIBLE_DEVICES={binding.device}){shared}"

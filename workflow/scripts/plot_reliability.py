@@ -1,0 +1,15 @@
+"""Snakemake adapter: rule plot_reliability."""
+
+from lsrepro.io import setup_logging
+from lsrepro.stages import reliability_figure
+
+setup_logging(snakemake.log[0])
+reliability_figure(
+    hard=snakemake.input.hard,
+    smooth=snakemake.input.smooth,
+    alpha=snakemake.params.alpha,
+    split="val",
+    title=f"{snakemake.wildcards.figure}: validation split",
+    pdf=snakemake.output.pdf,
+    png=snakemake.output.png,
+)

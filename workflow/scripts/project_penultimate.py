@@ -1,0 +1,19 @@
+"""Snakemake adapter: rule project_penultimate."""
+
+from lsrepro.io import setup_logging
+from lsrepro.stages import projection_figure
+
+setup_logging(snakemake.log[0])
+classes = snakemake.params.classes
+projection_figure(
+    hard_train=snakemake.input.hard_train,
+    hard_val=snakemake.input.hard_val,
+    smooth_train=snakemake.input.smooth_train,
+    smooth_val=snakemake.input.smooth_val,
+    classes=classes,
+    alpha=snakemake.params.alpha,
+    per_class=snakemake.params.per_class,
+    seed=snakemake.params.example_seed,
+    title=f"{snakemake.wildcards.figure}: {', '.join(classes)}",
+    outputs=snakemake.output,
+)
