@@ -40,22 +40,23 @@ def random_crop(x: torch.Tensor, size: int, pad: int, generator: torch.Generator
     """Zero-pad by ``pad`` and take one random ``size`` x ``size`` window per image.
 
     x: (B, C, H, W). Offsets are drawn on the CPU generator so that the crop is the same on every
-    device for the same seed; the gather itself runs on x's device.
+    device for the same seed; the crop itself is one ``gather`` over the flattened padded image
+    on x's device.
     """
-    b, _, h, w = x.shape
+    b, c, h, w = x.shape
     if pad:
         x = F.pad(x, (pad, pad, pad, pad))
-    max_y, max_x = h + 2 * pad - size, w + 2 * pad - size
-    if max_y < 0 or max_x < 0:
-        raise ValueError(f"crop {size} larger than padded image {h + 2 * pad}x{w + 2 * pad}")
-    oy = torch.randint(0, max_y + 1, (b,), generator=generator).to(x.device)
-    ox = torch.randint(0, max_x + 1, (b,), generator=generator).to(x.device)
+    height, width = h + 2 * pad, w + 2 * pad
+    if size > height or size > width:
+        raise ValueError(f"crop {size} larger than padded image {height}x{width}")
+    oy = torch.randint(0, height - size + 1, (b,), generator=generator).to(x.device)
+    ox = torch.randint(0, width - size + 1, (b,), generator=generator).to(x.device)
     ar = torch.arange(size, device=x.device)
-    rows = (oy[:, None] + ar)[:, None, :, None]  # (B, 1, size, 1)
-    cols = (ox[:, None] + ar)[:, None, None, :]  # (B, 1, 1, size)
-    batch = torch.arange(b, device=x.device)[:, None, None, None]
-    chan = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
-    return x[batch, chan, rows, cols]  # (B, C, size, size)
+    rows = oy[:, None] + ar  # (B, size)
+    cols = ox[:, None] + ar  # (B, size)
+    flat = (rows[:, :, None] * width + cols[:, None, :]).reshape(b, 1, size * size)
+    out = x.reshape(b, c, height * width).gather(2, flat.expand(b, c, -1))
+    return out.reshape(b, c, size, size)
 
 
 def center_crop(x: torch.Tensor, size: int) -> torch.Tensor:
@@ -90,8 +91,8 @@ def normalize(x: torch.Tensor, how: str) -> torch.Tensor:
 
 
 def to_float(images: torch.Tensor) -> torch.Tensor:
-    """uint8 (B, H, W, C) -> float32 (B, C, H, W) in [0, 1]."""
-    return images.permute(0, 3, 1, 2).float().div_(255.0)
+    """uint8 (B, H, W, C) -> float32 (B, C, H, W) in [0, 1] (a view in channels-last layout)."""
+    return images.float().div_(255.0).permute(0, 3, 1, 2)
 
 
 def train_batch(images: torch.Tensor, spec: InputSpec, generator: torch.Generator) -> torch.Tensor:

@@ -35,7 +35,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -191,8 +191,6 @@ def bind_gpu(
     env = os.environ if env is None else env
     if "torch" in sys.modules and sys.modules["torch"].cuda.is_initialized():
         raise RuntimeError("bind_gpu() must run before CUDA is initialised in this process")
-    if gpus > 1:
-        raise GpuConfigError(f"a local job can bind one GPU, not {gpus} (resources: gpu)")
     if gpus <= 0:
         env["CUDA_VISIBLE_DEVICES"] = ""
         yield Binding(None, "cpu")
@@ -200,16 +198,20 @@ def bind_gpu(
     if in_slurm_job(env):
         yield Binding(env.get("CUDA_VISIBLE_DEVICES") or None, "slurm")
         return
+    if gpus > 1:
+        raise GpuConfigError(f"a local job can bind one GPU, not {gpus} (resources: gpu)")
     pool = device_pool(env, probe)
     if not pool:
         yield Binding(None, "cpu")
         return
-    lock_dir = Path(lock_dir or env.get(ENV_LOCK_DIR) or DEFAULT_LOCK_DIR)
-    with ExitStack() as stack:
-        device, holders, handle = acquire_slot(pool, lock_dir)
-        stack.callback(handle.close)
-        env["CUDA_VISIBLE_DEVICES"] = device
+    device, holders, handle = acquire_slot(
+        pool, Path(lock_dir or env.get(ENV_LOCK_DIR) or DEFAULT_LOCK_DIR)
+    )
+    try:
+        env["CUDA_VISIBLE_DEVICES"] = device  # stays narrowed: CUDA reads it once per process
         yield Binding(device, "slot", holders)
+    finally:
+        handle.close()
 
 
 def describe(binding: Binding) -> str:

@@ -244,11 +244,11 @@ def train(
                 group["lr"] = group["base_lr"] * factor
             idx = torch.from_numpy(batch_indices(n, recipe.batch_size, step, seed)).to(device)
             gen = torch.Generator().manual_seed(step_seed(seed, step, stream=2))
-            x = augment.train_batch(images[idx], recipe.input, gen)
+            x = augment.train_batch(images.index_select(0, idx), recipe.input, gen)
             if device.type == "cuda":
                 x = x.contiguous(memory_format=torch.channels_last)
             torch.manual_seed(step_seed(seed, step, stream=3))  # dropout
-            y = labels[idx]
+            y = labels.index_select(0, idx)
             logits = model(x)
             loss = smoothed_cross_entropy(logits, y, alpha)
             optimizer.zero_grad(set_to_none=True)
