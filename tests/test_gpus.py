@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from lsrepro import gpus
-from test_workflow import ROOT, snakemake
+from workflow_runs import ROOT, snakemake
 
 SCRIPTS = ROOT / "workflow" / "scripts"
 

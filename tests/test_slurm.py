@@ -23,8 +23,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import write_synthetic_inputs
-from test_workflow import fresh_copy, job_counts, snakemake
+from workflow_runs import fresh_copy, job_counts, snakemake, write_synthetic_inputs
 
 pytestmark = pytest.mark.slurm
 
@@ -60,7 +59,10 @@ def sinfo(fmt: str) -> str | None:
 def partition() -> str:
     if sinfo("%P") is None:
         pytest.skip("no SLURM cluster reachable (sinfo failed); see .ci/slurm-up.sh")
-    pytest.importorskip("snakemake_executor_plugin_slurm", reason="pip install -e '.[slurm]'")
+    try:
+        import snakemake_executor_plugin_slurm  # noqa: F401
+    except ImportError:
+        pytest.fail("a SLURM cluster is up but not the executor plugin: pip install -e '.[slurm]'")
     gres = sinfo("%G") or ""
     assert "gpu" in gres, f"the test cluster needs GPUs (fake ones do: FAKE_GPUS=2), got {gres!r}"
     return sinfo("%P").split()[0].rstrip("*")

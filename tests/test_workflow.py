@@ -1,9 +1,5 @@
 """The workflow as a user runs it: lint, a dry run of the paper DAG, a synthetic end-to-end run."""
 
-import re
-import shutil
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -11,11 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lsrepro.data import CIFAR10_CLASSES
-from synthetic import write_prepared
-
-ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ["Snakefile", "config.yaml", "workflow", "presets", "profiles", "envs"]
+from workflow_runs import dry_run, fresh_copy, snakemake, write_synthetic_inputs
 
 PER_RUN = ("train", "evaluate", "fit_temperature", "calibration_metrics", "measure_geometry")
 PER_EXPERIMENT = ("plot_calibration_vs_alpha", "plot_geometry_vs_alpha")
@@ -34,47 +26,10 @@ def expected_jobs(datasets: int, runs: int, experiments: int, reliability: int, 
 PAPER_JOBS = expected_jobs(datasets=3, runs=105, experiments=5, reliability=4, projections=8)
 
 
-def snakemake(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", *args], cwd=cwd, text=True, capture_output=True
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def job_counts(output: str) -> Counter:
-    """Parse snakemake's 'Job stats' table."""
-    table = output.split("Job stats:")[1]
-    counts = Counter()
-    for line in table.splitlines()[3:]:
-        m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
-        if not m:
-            break
-        if m.group(1) != "total":
-            counts[m.group(1)] = int(m.group(2))
-    return counts
-
-
-def dry_run(cwd: Path, *args: str) -> Counter:
-    proc = snakemake("-n", "--quiet", "rules", *args, cwd=cwd)
-    if "Nothing to be done" in proc.stdout + proc.stderr:
-        return Counter()
-    return job_counts(proc.stdout + proc.stderr)
-
-
 def test_lint_is_silent():
     proc = snakemake("--lint", check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Lints for" not in proc.stdout + proc.stderr
-
-
-def fresh_copy(wd: Path) -> Path:
-    """The shipped workflow files, as in a fresh clone (no results/)."""
-    for name in SHIPPED:
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, wd / name)
-    return wd
 
 
 def test_paper_dag_dry_run(tmp_path):
@@ -95,26 +50,25 @@ def test_bad_config_fails_before_any_job(tmp_path):
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     """A copy of the workflow with tiny synthetic prepared datasets in place of the downloads."""
-    wd = fresh_copy(tmp_path_factory.mktemp("workflow"))
-    shutil.copy(ROOT / "tests" / "synthetic_preset.yaml", wd / "synthetic.yaml")
-    named = ["beaver", "dolphin", "otter", "maple_tree", "oak_tree"]  # the configured triplets
-    cifar100 = named + [f"class{i}" for i in range(len(named), 100)]
-    write_prepared(wd / "results/data/cifar10/prepared.npz", CIFAR10_CLASSES, 200, 60)
-    write_prepared(wd / "results/data/cifar100/prepared.npz", cifar100, 800, 100)
-    mnist = wd / "results/data/mnist/prepared.npz"
-    write_prepared(mnist, list("0123456789"), 200, 60, shape=(28, 28, 1))
-    return wd
+    return write_synthetic_inputs(fresh_copy(tmp_path_factory.mktemp("workflow")))
 
 
 CONFIG = ("--configfile", "synthetic.yaml")
 
 
-@pytest.mark.slow
-def test_synthetic_end_to_end(workdir):
+@pytest.fixture(scope="module")
+def completed(workdir) -> Path:
+    """The synthetic workflow, run to the end once for this module (checks its dry run first)."""
     expected = expected_jobs(datasets=3, runs=11, experiments=5, reliability=4, projections=8)
     del expected["prepare_data"]  # the synthetic prepared files stand in for the downloads
     assert dry_run(workdir, *CONFIG) == expected
     snakemake("--cores", "2", *CONFIG, cwd=workdir)
+    return workdir
+
+
+@pytest.mark.slow
+def test_synthetic_end_to_end(completed):
+    workdir = completed
     for run in [
         "cifar10_resnet56/alpha~0.1/seed~1",
         "cifar100_resnet56/alpha~0.05/seed~0",
@@ -156,3 +110,106 @@ def test_synthetic_end_to_end(workdir):
     assert "projection/cifar100_resnet56/paper_free_axes.png" in figures
     assert len(figures) == 5 + 5 + 4 + 8 * 2
     assert dry_run(workdir, *CONFIG) == Counter()  # a second run does nothing
+
+
+# --- incremental re-runs: each rule depends on exactly the config it uses -------------------------
+
+AGGREGATES = {
+    "tabulate_calibration": 1,
+    "tabulate_geometry": 1,
+    "plot_calibration_vs_alpha": 5,
+    "plot_geometry_vs_alpha": 5,
+    "all": 1,
+}
+CHAIN = ("train", "evaluate", "fit_temperature", "calibration_metrics", "measure_geometry")
+
+
+def changed(workdir: Path, tmp_path: Path, change: str) -> Counter:
+    """Jobs a dry run schedules after overlaying ``change`` (YAML) on the synthetic config."""
+    extra = tmp_path / "change.yaml"
+    extra.write_text(change)
+    return dry_run(workdir, "--configfile", "synthetic.yaml", str(extra))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        pytest.param(  # a new alpha: its chain and the aggregates, nothing else
+            "experiments: {cifar10_alexnet: {alphas: [0.0, 0.1, 0.05]}}",
+            {**dict.fromkeys(CHAIN, 1), **AGGREGATES},
+            id="add-alpha",
+        ),
+        pytest.param(  # a new seed for two alphas
+            "experiments: {cifar10_alexnet: {seeds: [0, 1]}}",
+            {**dict.fromkeys(CHAIN, 2), **AGGREGATES},
+            id="add-seed",
+        ),
+        pytest.param(  # one experiment's recipe: that experiment's chain and what reads it
+            "recipes: {alexnet_tf: {steps: 7}}",
+            {
+                **dict.fromkeys(CHAIN, 2),
+                **AGGREGATES,
+                "plot_reliability": 1,
+                "project_penultimate": 2,
+            },
+            id="change-recipe",
+        ),
+        pytest.param(  # a deliberate re-training after a change in package code
+            "recipes: {mlp1200: {version: 2}}",
+            {
+                **dict.fromkeys(CHAIN, 1),
+                **AGGREGATES,
+                "plot_reliability": 1,
+                "project_penultimate": 2,
+            },
+            id="bump-recipe-version",
+        ),
+        pytest.param(  # a calibration setting: calibration only, no training or inference
+            "calibration: {n_bins: 10}",
+            {
+                "fit_temperature": 11,
+                "calibration_metrics": 11,
+                "tabulate_calibration": 1,
+                "plot_calibration_vs_alpha": 5,
+                "plot_reliability": 4,
+                "all": 1,
+            },
+            id="calibration-setting",
+        ),
+        pytest.param(  # a figure setting: that figure only
+            "calibration: {figures: {cifar10_alexnet: {alpha: 0.1, hard: cifar10_resnet56,"
+            " smooth: cifar10_resnet56}}}",
+            {"plot_reliability": 1, "all": 1},
+            id="figure-setting",
+        ),
+        pytest.param(  # a representation setting: representation only
+            "representation: {per_class: 2}",
+            {
+                "measure_geometry": 11,
+                "tabulate_geometry": 1,
+                "plot_geometry_vs_alpha": 5,
+                "project_penultimate": 8,
+                "all": 1,
+            },
+            id="representation-setting",
+        ),
+        pytest.param(  # an evaluation setting: inference and everything after it, no training
+            "evaluate: {sample_seed: 1}",
+            {
+                **{rule: 11 for rule in CHAIN[1:]},
+                **AGGREGATES,
+                "plot_reliability": 4,
+                "project_penultimate": 8,
+            },
+            id="evaluate-setting",
+        ),
+        pytest.param(  # where the data comes from is not what it is: nothing re-runs
+            "mirror: /somewhere/else",
+            {},
+            id="move-mirror",
+        ),
+    ],
+)
+def test_a_config_change_schedules_exactly_what_it_touches(completed, tmp_path, change, expected):
+    assert changed(completed, tmp_path, change) == Counter(expected)

@@ -165,6 +165,11 @@ if (
 localrules:
     all,
     prepare_data,
+    tabulate_calibration,
+    tabulate_geometry,
+    plot_reliability,
+    plot_calibration_vs_alpha,
+    plot_geometry_vs_alpha,
 
 
 # Cluster time limits. Seconds per training step on a slow data-centre GPU (V100/T4 class)

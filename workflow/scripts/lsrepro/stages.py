@@ -281,9 +281,10 @@ def geometry_vs_alpha_figure(
     per_seed: Path | str, experiment: str, pdf: Path | str, png: Path | str
 ) -> None:
     from lsrepro.figures import representation as figs
+    from lsrepro.figures import save_figure
 
     table = pd.read_csv(per_seed)
     table = table[table["experiment"] == experiment]
     metrics = ["accuracy", "gap_mean", "incorrect_std_mean", "tightness_vs_class_means"]
     fig = figs.geometry_vs_alpha_figure(table, metrics, title=experiment)
-    figs.save_figure(fig, pdf, png)
+    save_figure(fig, pdf, png)

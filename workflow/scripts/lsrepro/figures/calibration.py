@@ -17,6 +17,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from lsrepro.figures import save_figure
 from lsrepro.paper import TABLE2, TABLE3, normalise_name
 
 __all__ = [
@@ -91,13 +92,6 @@ def fig2_curves(
     ]
 
 
-def _save(fig: Figure, pdf_path: Path | str, png_path: Path | str) -> None:
-    for path in (Path(pdf_path), Path(png_path)):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(pdf_path, format="pdf", bbox_inches="tight")
-    fig.savefig(png_path, format="png", dpi=200, bbox_inches="tight")
-
-
 def plot_reliability_diagram(
     curves: Sequence[ReliabilityCurve],
     pdf_path: Path | str,
@@ -140,7 +134,7 @@ def plot_reliability_diagram(
         top.legend(loc="upper left", fontsize="small")
         bottom.set(xlabel="confidence (top-label probability)", ylabel="fraction of examples")
         bottom.set_ylim(bottom=0)
-        _save(fig, pdf_path, png_path)
+        save_figure(fig, pdf_path, png_path)
 
 
 def paper_points(dataset: str, architecture: str) -> pd.DataFrame:
@@ -244,4 +238,4 @@ def plot_metrics_vs_alpha(
         fig.suptitle(
             title if title is not None else f"Mean over seeds with 95% t-interval ({split_name})"
         )
-        _save(fig, pdf_path, png_path)
+        save_figure(fig, pdf_path, png_path)

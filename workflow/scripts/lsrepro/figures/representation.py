@@ -28,6 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from lsrepro.figures import save_figure
 from lsrepro.projection import ProjectionPanel
 
 # Relative margin around the data so that markers at the extremes are not clipped.
@@ -147,14 +148,6 @@ def representation_figure(
     units = "plane coordinates in penultimate-activation units, origin = template centroid"
     fig.suptitle(f"{title}\n({limits}; {units})" if title else f"{limits}; {units}", fontsize=10)
     return fig
-
-
-def save_figure(fig: Figure, pdf: str | Path, png: str | Path, dpi: int = 200) -> None:
-    """Write a figure as PDF (vector) and PNG, creating parent directories."""
-    for path in (Path(pdf), Path(png)):
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(pdf)
-    fig.savefig(png, dpi=dpi)
 
 
 def fig1_panel_specs(

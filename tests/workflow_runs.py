@@ -1,0 +1,64 @@
+"""Running copies of the workflow in tests: a fresh copy, synthetic inputs, snakemake itself."""
+
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from lsrepro.data import CIFAR10_CLASSES
+from synthetic import write_prepared
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ["Snakefile", "config.yaml", "workflow", "presets", "profiles", "envs"]
+
+
+def snakemake(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", *args], cwd=cwd, text=True, capture_output=True
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def job_counts(output: str) -> Counter:
+    """Parse snakemake's 'Job stats' table."""
+    table = output.split("Job stats:")[1]
+    counts = Counter()
+    for line in table.splitlines()[3:]:
+        m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if not m:
+            break
+        if m.group(1) != "total":
+            counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+def dry_run(cwd: Path, *args: str) -> Counter:
+    proc = snakemake("-n", "--quiet", "rules", *args, cwd=cwd)
+    if "Nothing to be done" in proc.stdout + proc.stderr:
+        return Counter()
+    return job_counts(proc.stdout + proc.stderr)
+
+
+def fresh_copy(wd: Path) -> Path:
+    """The shipped workflow files, as in a fresh clone (no results/)."""
+    for name in SHIPPED:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, wd / name)
+    return wd
+
+
+def write_synthetic_inputs(wd: Path) -> Path:
+    """Put the synthetic preset (``synthetic.yaml``) and tiny class-dependent prepared datasets,
+    in place of the downloads, into a fresh workflow copy ``wd``."""
+    shutil.copy(ROOT / "tests" / "synthetic_preset.yaml", wd / "synthetic.yaml")
+    named = ["beaver", "dolphin", "otter", "maple_tree", "oak_tree"]  # the configured triplets
+    cifar100 = named + [f"class{i}" for i in range(len(named), 100)]
+    write_prepared(wd / "results/data/cifar10/prepared.npz", CIFAR10_CLASSES, 200, 60)
+    write_prepared(wd / "results/data/cifar100/prepared.npz", cifar100, 800, 100)
+    mnist = wd / "results/data/mnist/prepared.npz"
+    write_prepared(mnist, list("0123456789"), 200, 60, shape=(28, 28, 1))
+    return wd
