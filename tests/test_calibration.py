@@ -295,3 +295,12 @@ def test_bad_arguments_raise():
             n_resamples=5,
             seed=0,
         )
+
+
+def test_ece_from_saved_bins_equals_ece():
+    rng = np.random.default_rng(11)
+    logits = rng.normal(scale=2.0, size=(3000, 10))
+    labels = rng.integers(0, 10, 3000)
+    probs = cal.softmax(logits)
+    bins = cal.reliability_bins(probs, labels, n_bins=15)
+    assert cal.ece_from_bins(bins) == pytest.approx(cal.ece(probs, labels, n_bins=15), abs=1e-12)

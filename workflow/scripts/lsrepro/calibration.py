@@ -35,6 +35,7 @@ __all__ = [
     "BINNED_METRICS",
     "CalibrationInputError",
     "EmptyInputError",
+    "ece_from_bins",
     "LabelRangeError",
     "NonFiniteError",
     "ShapeError",
@@ -391,6 +392,17 @@ def reliability_bins(probs: np.ndarray, labels: np.ndarray, n_bins: int = 15) ->
             "accuracy": acc,
         }
     )
+
+
+def ece_from_bins(bins: pd.DataFrame) -> float:
+    """ECE ``sum_m |B_m|/N |acc(B_m) - conf(B_m)|`` from a :func:`reliability_bins` table.
+
+    Equals :func:`ece` on the data the table was made from (a saved table is enough to label a
+    reliability diagram with its ECE).
+    """
+    full = bins[bins["count"] > 0]
+    weights = full["count"] / full["count"].sum()
+    return float((weights * (full["accuracy"] - full["mean_confidence"]).abs()).sum())
 
 
 # ----------------------------------------------------------------------------------------------

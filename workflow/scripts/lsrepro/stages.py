@@ -172,18 +172,11 @@ def reliability_figure(
         return frame[(frame["split"] == split) & (frame["scaling"] == scaling)]
 
     curves = [pick(hard_bins, "none"), pick(hard_bins, "temperature"), pick(smooth_bins, "none")]
-    ece = [_ece_from_bins(c) for c in curves]
+    ece = [calibration.ece_from_bins(c) for c in curves]
     t = float(curves[1]["temperature"].iloc[0])
     figs.plot_reliability_diagram(
         figs.fig2_curves(*curves, temperature=t, alpha=alpha, ece=ece), pdf, png, title=title
     )
-
-
-def _ece_from_bins(bins: pd.DataFrame) -> float:
-    """ECE = sum_m |B_m|/n |acc(B_m) - conf(B_m)| from a reliability table."""
-    full = bins[bins["count"] > 0]
-    weights = full["count"] / full["count"].sum()
-    return float((weights * (full["accuracy"] - full["mean_confidence"]).abs()).sum())
 
 
 def calibration_vs_alpha_figure(

@@ -257,7 +257,8 @@ def train(
                 torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
             optimizer.step()
 
-            loss_value = loss.item()
+            correct = (logits.argmax(-1) == y).sum()
+            loss_value, n_correct = torch.stack([loss.detach(), correct.to(loss.dtype)]).tolist()
             if not math.isfinite(loss_value):
                 raise DivergenceError(
                     f"loss became {loss_value} at step {step}; last finite loss "
@@ -265,7 +266,7 @@ def train(
                     f"check the inputs."
                 )
             last_finite = (step, loss_value)
-            window.add(loss_value, (logits.argmax(-1) == y).sum().item(), len(y))
+            window.add(loss_value, int(n_correct), len(y))
             done = step + 1
             if done % recipe.log_every == 0 or done == recipe.steps:
                 row = window.row(done, done * recipe.batch_size / n, group_lr(optimizer), t0)
