@@ -8,12 +8,18 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/calibration.smk"
 include: "workflow/rules/representation.smk"
+include: "workflow/rules/distillation.smk"
+include: "workflow/rules/information.smk"
+include: "workflow/rules/claims.smk"
 
 
 # Everything the config asks for.

@@ -4,7 +4,8 @@ Both sides train the same model with the same batch size, optimizer and loss; th
 in how a batch is made:
 
 - ours: the whole train split as one uint8 tensor on the device, batch indices from
-  :func:`lsrepro.train.batch_indices`, augmentation by :func:`lsrepro.augment.train_batch`
+  :func:`lsrepro.training.batches.batch_indices`, augmentation by
+  :func:`lsrepro.augment.train_batch`
   (pad-4 random crop + flip + per-image standardisation) as batched tensor operations;
 - reference: ``torchvision`` ``RandomCrop(32, padding=4)``, ``RandomHorizontalFlip``,
   ``ToTensor`` and the same standardisation per image in a ``Dataset``, batched by a
@@ -35,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scrip
 
 from lsrepro import augment  # noqa: E402
 from lsrepro.models import build_model  # noqa: E402
-from lsrepro.smoothing import smoothed_cross_entropy  # noqa: E402
-from lsrepro.train import batch_indices, step_seed  # noqa: E402
+from lsrepro.training.batches import batch_indices, step_seed  # noqa: E402
+from lsrepro.training.objectives import smoothed_cross_entropy  # noqa: E402
 
 MODELS = {
     "resnet56": ({"name": "resnet", "depth": 56}, augment.InputSpec(crop=32, pad=4, flip=True)),
@@ -87,7 +88,7 @@ def ours_batches(x, y, spec, batch, device):
     while True:
         idx = torch.from_numpy(batch_indices(len(x), batch, step, seed=0)).to(device)
         gen = torch.Generator().manual_seed(step_seed(0, step, 2))
-        yield augment.train_batch(images[idx], spec, gen), labels[idx]
+        yield augment.train_batch(images[idx], spec, gen)[0], labels[idx]
         step += 1
 
 

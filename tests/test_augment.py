@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from lsrepro import augment
-from lsrepro.train import batch_indices
+from lsrepro.training.batches import batch_indices
 
 
 def test_random_crop_equals_padded_slice():
@@ -32,10 +32,11 @@ def test_mnist_shift_has_25_equiprobable_positions():
 
 def test_flip_flips_about_half():
     x = torch.arange(4.0).reshape(1, 1, 1, 4).repeat(1000, 1, 1, 1)
-    out = augment.random_flip(x, torch.Generator().manual_seed(0))
+    out, mask = augment.random_flip(x, torch.Generator().manual_seed(0))
     flipped = (out[:, 0, 0, 0] == 3).float().mean().item()
     assert 0.45 < flipped < 0.55
     assert set(out[:, 0, 0, 0].tolist()) == {0.0, 3.0}
+    assert torch.equal(mask, out[:, 0, 0, 0] == 3)  # the mask says exactly which were mirrored
 
 
 def test_eval_is_central_crop_and_per_image_standardised():
@@ -59,9 +60,9 @@ def test_standardisation_guards_constant_images():
 def test_train_batch_shapes_and_determinism():
     images = torch.randint(0, 256, (16, 32, 32, 3), dtype=torch.uint8)
     spec = augment.InputSpec(crop=24, pad=0, flip=True, distort=True)
-    a = augment.train_batch(images, spec, torch.Generator().manual_seed(5))
-    b = augment.train_batch(images, spec, torch.Generator().manual_seed(5))
-    assert a.shape == (16, 3, 24, 24) and torch.equal(a, b)
+    a, fa = augment.train_batch(images, spec, torch.Generator().manual_seed(5))
+    b, fb = augment.train_batch(images, spec, torch.Generator().manual_seed(5))
+    assert a.shape == (16, 3, 24, 24) and torch.equal(a, b) and torch.equal(fa, fb)
 
 
 def test_batch_indices_cover_each_epoch_once():

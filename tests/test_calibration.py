@@ -1,8 +1,10 @@
 """Calibration metrics against hand-computed cases and independent references.
 
-References: torchmetrics' multiclass calibration error (ECE = norm "l1", MCE = norm "max") and
-relplot's smECE. Bootstrap replicates are checked against the metric functions applied to the
-explicitly resampled data.
+References: torchmetrics' multiclass calibration error (ECE = norm "l1", MCE = norm "max"),
+relplot's smECE, and the dense implementations of the metrics as they stood before the core
+moved to top-label vectors (copied below as ``ref_*``). Bootstrap replicates are checked against
+the metric functions applied to the explicitly resampled data; the debiased ECE against
+synthetic models whose calibration error is known.
 """
 
 from __future__ import annotations
@@ -14,6 +16,60 @@ import torch
 from torchmetrics.functional.classification import multiclass_calibration_error
 
 from lsrepro import calibration as cal
+
+# --- the dense implementations before the vector core (reference; formulas unchanged) --------
+
+
+def ref_top_label(p, y):
+    pred = p.argmax(axis=1)
+    return p[np.arange(p.shape[0]), pred], (pred == y).astype(np.float64)
+
+
+def ref_binned(p, y, m):
+    conf, acc = ref_top_label(p, y)
+    b = np.clip(np.searchsorted(np.linspace(0, 1, m + 1), conf, side="left") - 1, 0, m - 1)
+    count = np.bincount(b, minlength=m).astype(float)
+    return count, np.bincount(b, conf, m), np.bincount(b, acc, m)
+
+
+def ref_ece(p, y, m=15):
+    count, s_conf, s_acc = ref_binned(p, y, m)
+    return np.abs(s_acc - s_conf).sum() / p.shape[0]
+
+
+def ref_mce(p, y, m=15):
+    count, s_conf, s_acc = ref_binned(p, y, m)
+    full = count > 0
+    return (np.abs(s_acc[full] - s_conf[full]) / count[full]).max()
+
+
+def ref_adaptive_ece(p, y, m=15):
+    conf, acc = ref_top_label(p, y)
+    order = np.argsort(conf, kind="stable")
+    parts = np.array_split((acc - conf)[order], m)
+    return sum(abs(part.sum()) for part in parts) / p.shape[0]
+
+
+def ref_classwise_ece(p, y, m=15):
+    n, k = p.shape
+    d = -p.copy()
+    d[np.arange(n), y] += 1.0
+    b = np.clip(np.searchsorted(np.linspace(0, 1, m + 1), p, side="left") - 1, 0, m - 1)
+    key = b + m * np.arange(k)
+    return np.abs(np.bincount(key.ravel(), d.ravel(), k * m)).sum() / (n * k)
+
+
+def ref_nll(z, y, t=1.0):
+    s = z / t
+    s = s - s.max(axis=1, keepdims=True)
+    logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+    return -logp[np.arange(z.shape[0]), y].mean()
+
+
+def ref_brier(p, y):
+    onehot = np.eye(p.shape[1])[y]
+    return ((p - onehot) ** 2).sum(axis=1).mean()
+
 
 # Four examples, K = 3. Top-label confidences 0.9, 0.6, 0.55, 0.8; correct: yes, no, yes, yes.
 PROBS = np.array(
@@ -161,6 +217,286 @@ def test_metrics_are_reasonable_on_overconfident_model():
     assert cal.ece(cal.softmax(logits, 2.0), labels) < 0.2 * e
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("n_bins", [1, 7, 15])
+def test_dense_metrics_equal_the_reference_implementations(seed, n_bins):
+    logits, labels = random_case(n=2001, k=13, seed=seed)
+    for t in (1.0, 1.7):
+        p = cal.softmax(logits, t)
+        assert cal.ece(p, labels, n_bins) == pytest.approx(ref_ece(p, labels, n_bins), abs=1e-15)
+        assert cal.mce(p, labels, n_bins) == pytest.approx(ref_mce(p, labels, n_bins), abs=1e-15)
+        assert cal.adaptive_ece(p, labels, n_bins) == pytest.approx(
+            ref_adaptive_ece(p, labels, n_bins), abs=1e-14
+        )
+        assert cal.classwise_ece(p, labels, n_bins) == pytest.approx(
+            ref_classwise_ece(p, labels, n_bins), abs=1e-15
+        )
+        assert cal.nll(logits, labels, t) == pytest.approx(ref_nll(logits, labels, t), abs=1e-13)
+        assert cal.brier(p, labels) == pytest.approx(ref_brier(p, labels), abs=1e-13)
+
+
+# --- the vector core --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 1, 7, 5000])
+def test_predictions_from_logits_equal_the_dense_softmax(chunk_rows):
+    logits, labels = random_case(n=1003, k=11, seed=12)
+    pred = cal.predictions_from_logits(logits, labels, 1.3, chunk_rows=chunk_rows)
+    p = cal.softmax(logits, 1.3)
+    conf, acc = ref_top_label(p, labels)
+    rows = np.arange(len(labels))
+    np.testing.assert_array_equal(pred.confidence, conf)
+    np.testing.assert_array_equal(pred.correct, acc)
+    np.testing.assert_allclose(pred.true_logprob, np.log(p[rows, labels]), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(pred.sum_sq, (p * p).sum(axis=1), rtol=0, atol=1e-15)
+    # the same vectors from float32 input on (B, T, K) "tokens" with padding left out
+    z3 = logits.astype(np.float32)[:1000].reshape(10, 100, 11)
+    y3 = labels[:1000].reshape(10, 100).copy()
+    y3[:, 90:] = -100
+    keep = (y3 != -100).ravel()
+    tok = cal.predictions_from_logits(z3, y3, chunk_rows=64, ignore_index=-100)
+    dense = cal.top_label(cal.softmax(z3.reshape(-1, 11)[keep]), labels[:1000][keep])
+    assert tok.n == 900
+    for name in ("confidence", "correct", "true_logprob", "sum_sq"):
+        np.testing.assert_allclose(getattr(tok, name), getattr(dense, name), rtol=0, atol=1e-12)
+
+
+def test_predictions_from_torch_tensor_equal_numpy():
+    logits, labels = random_case(n=500, k=9, seed=13)
+    a = cal.predictions_from_logits(logits, labels, 0.7, chunk_rows=64)
+    b = cal.predictions_from_logits(torch.from_numpy(logits), torch.from_numpy(labels), 0.7)
+    for name in ("confidence", "correct", "true_logprob", "sum_sq"):
+        np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=0, atol=1e-13)
+    stream = cal.predictions_from_chunks(
+        ((logits[i : i + 100], labels[i : i + 100]) for i in range(0, 500, 100)), 0.7
+    )
+    np.testing.assert_array_equal(stream.confidence, a.confidence)
+
+
+def test_vector_metrics_equal_the_dense_ones():
+    logits, labels = random_case(n=1500, k=10, seed=14)
+    p = cal.softmax(logits)
+    pred = cal.predictions_from_logits(logits, labels)
+    c, a = pred.confidence, pred.correct
+    assert cal.ece_from_vectors(c, a, 10) == pytest.approx(ref_ece(p, labels, 10), abs=1e-15)
+    assert cal.mce_from_vectors(c, a, 10) == pytest.approx(ref_mce(p, labels, 10), abs=1e-15)
+    assert cal.adaptive_ece_from_vectors(c, a, 10) == pytest.approx(
+        ref_adaptive_ece(p, labels, 10), abs=1e-14
+    )
+    assert cal.nll_from_vectors(true_logprob=pred.true_logprob) == pytest.approx(
+        ref_nll(logits, labels), abs=1e-13
+    )
+    assert cal.nll_from_vectors(pred.true_prob) == pytest.approx(ref_nll(logits, labels), abs=1e-12)
+    assert cal.brier_from_vectors(pred.true_prob, pred.sum_sq) == pytest.approx(
+        ref_brier(p, labels), abs=1e-13
+    )
+    assert cal.smooth_ece_from_vectors(c, a) == pytest.approx(cal.smooth_ece(p, labels), rel=1e-12)
+    assert cal.reliability_bins_from_vectors(c, a, 15).equals(cal.reliability_bins(p, labels, 15))
+
+
+def test_report_from_vectors_equals_the_dense_report():
+    logits, labels = random_case(n=900, k=8, seed=15)
+    kwargs = dict(temperature=1.4, n_bins=15, n_resamples=60, seed=2, smece_resamples=4)
+    dense = cal.calibration_report(logits, labels, **kwargs)
+    pred = cal.predictions_from_logits(logits, labels, 1.4)
+    vec = cal.calibration_report_from_vectors(
+        pred.confidence, pred.correct, pred.true_prob, pred.sum_sq, **kwargs
+    )
+    assert vec["metric"].tolist() == [*cal.VECTOR_METRICS, "temperature"]
+    dense = dense[dense["metric"] != "classwise_ece"].reset_index(drop=True)
+    assert vec.columns.tolist() == dense.columns.tolist()
+    num = ["estimate", "lower", "upper", "se"]
+    np.testing.assert_allclose(vec[num], dense[num], rtol=0, atol=1e-12)
+    # no sum_sq: no Brier by default, and a clear error when asked for
+    short = cal.calibration_report_from_vectors(
+        pred.confidence,
+        pred.correct,
+        true_logprob=pred.true_logprob,
+        n_bins=15,
+        n_resamples=10,
+        seed=0,
+        metrics=None,
+        smece_resamples=0,
+    )
+    assert "brier" not in set(short["metric"]) and "nll" in set(short["metric"])
+    with pytest.raises(cal.CalibrationInputError, match=r"\['brier'\] cannot be computed"):
+        cal.calibration_report_from_vectors(
+            pred.confidence,
+            pred.correct,
+            pred.true_prob,
+            n_bins=15,
+            n_resamples=10,
+            seed=0,
+            metrics=["ece", "brier"],
+        )
+    with pytest.raises(cal.CalibrationInputError, match="classwise_ece"):
+        cal.calibration_report_from_vectors(
+            pred.confidence,
+            pred.correct,
+            n_bins=15,
+            n_resamples=10,
+            seed=0,
+            metrics=["classwise_ece"],
+        )
+
+
+def test_bad_vectors_raise():
+    c = np.array([0.9, 0.6, 0.7])
+    with pytest.raises(cal.ShapeError, match="correct has 2 entries"):
+        cal.ece_from_vectors(c, np.array([1, 0]))
+    with pytest.raises(cal.CalibrationInputError, match="0/1"):
+        cal.ece_from_vectors(c, np.array([1, 0, 2]))
+    with pytest.raises(cal.CalibrationInputError, match=r"confidence must lie in \[0, 1\]"):
+        cal.ece_from_vectors(c * 2, np.array([1, 0, 1]))
+    with pytest.raises(cal.NonFiniteError, match="1 non-finite values in confidence"):
+        cal.ece_from_vectors(np.array([0.9, np.nan, 0.7]), np.array([1, 0, 1]))
+    with pytest.raises(cal.CalibrationInputError, match="were probabilities passed"):
+        cal.nll_from_vectors(true_logprob=np.array([0.5, 0.2]))
+    with pytest.raises(cal.EmptyInputError):
+        cal.ece_from_vectors(np.array([]), np.array([]))
+
+
+# --- masked vocabularies: -inf logits in non-target classes -----------------------------------
+
+
+def test_nll_and_predictions_accept_masked_classes():
+    logits, labels = random_case(n=400, k=8, seed=16)
+    labels = labels % 6  # classes 6 and 7 are masked everywhere
+    masked = logits.copy()
+    masked[:, 6:] = -np.inf
+    masked[::3, 2] = -np.inf  # and class 2 in some rows where it is not the label
+    masked[labels == 2, 2] = logits[labels == 2, 2]
+    reduced = masked[:, :6]
+    assert cal.nll(masked, labels) == pytest.approx(cal.nll(reduced, labels), abs=1e-13)
+    assert np.isfinite(cal.nll(masked, labels, temperature=0.5))
+    a = cal.predictions_from_logits(masked, labels, chunk_rows=50)
+    b = cal.predictions_from_logits(reduced, labels)
+    for name in ("confidence", "correct", "true_logprob", "sum_sq"):
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=0, atol=1e-14)
+    est, _ = cal.bootstrap_samples(
+        masked,
+        labels,
+        temperature=1.0,
+        n_bins=15,
+        metrics=["nll", "classwise_ece"],
+        n_resamples=5,
+        seed=0,
+    )
+    assert est["nll"] == pytest.approx(cal.nll(reduced, labels), abs=1e-13)
+    bad = masked.copy()
+    bad[4, labels[4]] = -np.inf
+    with pytest.raises(cal.NonFiniteError, match=r"true class has logit -inf .*first: row 4"):
+        cal.nll(bad, labels)
+    with pytest.raises(cal.NonFiniteError, match="first: row 4"):
+        cal.predictions_from_logits(bad, labels, chunk_rows=3)
+
+
+# --- adaptive ECE with tied confidences (issue 9) ---------------------------------------------
+
+
+def tied_case(n=600, seed=0):
+    """Binary model with confidences in {.6, .7, .8, .9} and labels Bernoulli(1 - c)."""
+    rng = np.random.default_rng(seed)
+    c = rng.choice([0.6, 0.7, 0.8, 0.9], size=n)
+    labels = (rng.random(n) < 1.0 - c).astype(np.int64)  # class 0 (predicted) w.p. c
+    return np.log(np.stack([c, 1.0 - c], axis=1)), labels
+
+
+def test_adaptive_ece_bootstrap_replicates_equal_the_metric_with_ties():
+    logits, labels = tied_case()
+    est, rep = cal.bootstrap_samples(
+        logits,
+        labels,
+        temperature=1.0,
+        n_bins=15,
+        metrics=["adaptive_ece"],
+        n_resamples=200,
+        seed=0,
+    )
+    p = cal.softmax(logits)
+    recomputed = [cal.adaptive_ece(p[i], labels[i]) for i in cal.bootstrap_indices(600, 200, 0)]
+    np.testing.assert_allclose(rep["adaptive_ece"], recomputed, rtol=0, atol=1e-12)
+    # the metric is a function of the multiset: the order of tied examples does not matter
+    perm = np.random.default_rng(1).permutation(600)
+    assert cal.adaptive_ece(p[perm], labels[perm]) == pytest.approx(est["adaptive_ece"], abs=1e-15)
+
+
+def test_adaptive_ece_tie_rule_by_hand():
+    # 4 examples at confidence 0.8 (3 right: residuals .2 .2 .2 -.8, sum -0.2) and 2 at 0.6
+    # (both wrong: residuals -.6 -.6). M = 2 equal-mass bins of 3: the first holds both 0.6s
+    # and a third of the 0.8 run (-0.2 / 4 per member): |-1.2 - 0.05| + |3 * -0.05| = 1.4
+    c = np.array([0.8, 0.6, 0.8, 0.8, 0.6, 0.8])
+    a = np.array([1, 0, 1, 0, 0, 1])
+    assert cal.adaptive_ece_from_vectors(c, a, 2) == pytest.approx(1.4 / 6, abs=1e-15)
+
+
+# --- debiased ECE (Kumar, Liang & Ma 2019) ----------------------------------------------------
+
+
+def test_debiased_ece_by_hand():
+    # M = 2; bin (0.5, 1]: c = .9 .9 .7 .7 .6, a = 1 1 1 0 0 -> acc .6, conf .76, n 5
+    # D^2 = (5/5) * [(.6 - .76)^2 - .6 * .4 / 4] = .0256 - .06 < 0 -> 0
+    c = np.array([0.9, 0.9, 0.7, 0.7, 0.6])
+    a = np.array([1, 1, 1, 0, 0])
+    assert cal.squared_ce_debiased_from_vectors(c, a, 2) == pytest.approx(0.0256 - 0.06)
+    assert cal.ece_debiased_from_vectors(c, a, 2) == 0.0
+    # all right at .7: D^2 = (1 - .7)^2 - 0 = .09 -> 0.3, equal to the binned ECE
+    assert cal.ece_debiased_from_vectors(np.full(5, 0.7), np.ones(5), 2) == pytest.approx(0.3)
+
+
+def _bins_ce2(c, a, m=15):
+    """Plug-in squared l2 calibration error over equal-width bins (the biased estimator)."""
+    count, s_conf, s_acc = (np.bincount(cal.bin_index(c, m), w, m) for w in (None, c, a))
+    full = count > 0
+    return ((s_acc[full] - s_conf[full]) ** 2 / count[full]).sum() / c.size
+
+
+@pytest.mark.parametrize("delta", [0.0, 0.05])
+def test_debiased_ece_is_unbiased_on_a_model_with_known_calibration_error(delta):
+    # confidences uniform on [0.25, 1], accuracy c - delta: every bin's true gap is delta, so the
+    # binned calibration error is delta (l1 and l2 alike); n = 2000 in 15 bins leaves the plug-in
+    # estimate visibly biased (its excess is about sum_m p_m acc_m (1 - acc_m) / n_m)
+    rng = np.random.default_rng(17)
+    n, reps = 2000, 300
+    d2, plug2, ece, deb = [], [], [], []
+    for _ in range(reps):
+        c = rng.uniform(0.25, 1.0, n)
+        a = (rng.random(n) < c - delta).astype(float)
+        d2.append(cal.squared_ce_debiased_from_vectors(c, a))
+        plug2.append(_bins_ce2(c, a))
+        ece.append(cal.ece_from_vectors(c, a))
+        deb.append(cal.ece_debiased_from_vectors(c, a))
+    d2, plug2 = np.array(d2), np.array(plug2)
+    se = d2.std(ddof=1) / np.sqrt(reps)
+    assert abs(d2.mean() - delta**2) < 3.5 * se  # unbiased for delta^2
+    excess = plug2.mean() - delta**2
+    assert excess > 10 * se  # the plug-in is not
+    if delta == 0.0:
+        # calibrated: the binned ECE is clearly positive, the debiased one much smaller
+        assert min(ece) > 0.01
+        assert np.mean(deb) < 0.5 * np.mean(ece)
+    else:
+        assert np.mean(deb) == pytest.approx(delta, rel=0.05)
+        assert np.mean(ece) > delta + 0.001  # the plug-in l1 ECE overshoots (by ~0.002)
+
+
+def test_debiased_ece_in_bootstrap_equals_the_metric_on_resamples():
+    logits, labels = random_case(n=700, k=6, seed=18)
+    est, rep = cal.bootstrap_samples(
+        logits,
+        labels,
+        temperature=2.0,
+        n_bins=10,
+        metrics=["ece_debiased"],
+        n_resamples=30,
+        seed=4,
+    )
+    p = cal.softmax(logits, 2.0)
+    assert est["ece_debiased"] == pytest.approx(cal.ece_debiased(p, labels, 10), abs=1e-15)
+    expected = [cal.ece_debiased(p[i], labels[i], 10) for i in cal.bootstrap_indices(700, 30, 4)]
+    np.testing.assert_allclose(rep["ece_debiased"], expected, rtol=0, atol=1e-12)
+
+
 # --- bootstrap ------------------------------------------------------------------------------
 
 ALL_BUT_SMECE = [m for m in cal.ALL_METRICS if m != "smece"]
@@ -186,6 +522,7 @@ def test_bootstrap_replicates_equal_metrics_on_resampled_data(n_bins):
         "nll": lambda p, y, z: cal.nll(z, y, temperature=1.5),
         "brier": lambda p, y, z: cal.brier(p, y),
         "ece": lambda p, y, z: cal.ece(p, y, n_bins=n_bins),
+        "ece_debiased": lambda p, y, z: cal.ece_debiased(p, y, n_bins=n_bins),
         "mce": lambda p, y, z: cal.mce(p, y, n_bins=n_bins),
         "adaptive_ece": lambda p, y, z: cal.adaptive_ece(p, y, n_bins=n_bins),
         "classwise_ece": lambda p, y, z: cal.classwise_ece(p, y, n_bins=n_bins),

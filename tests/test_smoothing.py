@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lsrepro.smoothing import smoothed_cross_entropy, smoothed_targets
+from lsrepro.training.objectives import smoothed_cross_entropy, smoothed_targets
 
 
 @pytest.mark.parametrize(

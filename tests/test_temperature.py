@@ -10,11 +10,14 @@ from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 
 from lsrepro import calibration as cal
-from lsrepro.temperature import (
+from lsrepro.calibration import (
+    DEFAULT_ECE_GRID,
     ConvergenceError,
     TemperatureFitError,
     fit_temperature,
+    fit_temperature_chunks,
     fit_temperature_ece,
+    fit_temperature_ece_chunks,
 )
 
 
@@ -141,6 +144,7 @@ def test_ece_grid_search_is_brute_force_minimum():
     assert fit.temperature == grid[int(np.argmin(brute))]
     assert fit.ece_before == pytest.approx(cal.ece(cal.softmax(2.0 * z), labels), abs=1e-12)
     assert fit.temperature == 2.0  # the planted temperature is on the grid
+    assert not fit.at_edge
     assert "a-posteriori" in fit.method
     assert json.loads(json.dumps(fit.as_dict()))["grid"] == grid.tolist()
 
@@ -179,3 +183,69 @@ def test_bounds_do_not_change_an_interior_optimum():
     assert bounded.temperature == pytest.approx(free.temperature, rel=1e-6)
     with pytest.raises(ValueError, match="bounds must satisfy"):
         fit_temperature(z, labels, bounds=(2.0, 1.0))
+
+
+def test_default_ece_grid_is_wide_and_log_spaced():
+    grid = DEFAULT_ECE_GRID
+    assert grid[0] == 0.05 and grid[-1] == 20.0 and 1.0 in grid
+    ratios = grid[1:] / grid[:-1]
+    assert ratios.min() > 1.008 and ratios.max() < 1.012  # about 1 % steps everywhere
+
+
+def test_ece_grid_reaches_small_temperatures_and_flags_edges():
+    z, labels = planted(10_000, 10, seed=11)
+    # T* = 0.46 (the MNIST LS model's NLL fit, below the old grid's 0.5 edge) is found inside
+    inside = fit_temperature_ece(z * 0.46, labels, n_bins=15)
+    assert inside.temperature == pytest.approx(0.46, rel=0.05)
+    assert not inside.at_edge
+    # T* = 0.02 lies below the grid: the fit stops at its edge and says so
+    edge = fit_temperature_ece(z * 0.02, labels, n_bins=15)
+    assert edge.temperature == DEFAULT_ECE_GRID[0] and edge.at_edge
+    assert json.loads(json.dumps(edge.as_dict()))["at_edge"] is True
+    top = fit_temperature_ece(z * 40.0, labels, n_bins=15, grid=np.array([0.5, 1.0, 2.0]))
+    assert top.temperature == 2.0 and top.at_edge
+
+
+# --- streamed logits and masked classes ------------------------------------------------------
+
+
+def test_chunked_fit_equals_the_whole_array_fit():
+    z, labels = planted(3000, 10, seed=12)
+    logits = 1.7 * z
+    whole = fit_temperature(logits, labels)
+    small = fit_temperature(logits, labels, chunk_rows=97)
+    assert small.temperature == pytest.approx(whole.temperature, rel=1e-12)
+    assert small.nll_after == pytest.approx(whole.nll_after, abs=1e-13)
+    blocks = [(logits[i : i + 500], labels[i : i + 500]) for i in range(0, 3000, 500)]
+    streamed = fit_temperature_chunks(lambda: iter(blocks))
+    assert streamed.temperature == pytest.approx(whole.temperature, rel=1e-12)
+    import torch
+
+    tensors = [(torch.from_numpy(a).float(), torch.from_numpy(b)) for a, b in blocks]
+    from_torch = fit_temperature_chunks(lambda: iter(tensors))
+    assert from_torch.temperature == pytest.approx(whole.temperature, rel=1e-5)
+    by_ece = fit_temperature_ece_chunks(lambda: iter(blocks), n_bins=15)
+    assert by_ece.ece_grid == pytest.approx(
+        fit_temperature_ece(logits, labels, n_bins=15).ece_grid, abs=1e-14
+    )
+    with pytest.raises(TypeError, match="fresh iterable"):
+        fit_temperature_chunks(iter(blocks))
+    one_shot = iter(blocks)
+    with pytest.raises(ValueError, match="rows on one pass"):
+        fit_temperature_chunks(lambda: one_shot)
+
+
+def test_masked_classes_drop_out_of_the_fit():
+    z, labels = planted(4000, 8, seed=13)
+    labels = labels % 6
+    masked = 2.0 * z
+    masked[:, 6:] = -np.inf  # a vocabulary entry no example can produce
+    reduced = masked[:, :6]
+    a = fit_temperature(masked, labels)
+    b = fit_temperature(reduced, labels)
+    assert a.temperature == pytest.approx(b.temperature, rel=1e-10)
+    assert a.nll_after == pytest.approx(b.nll_after, abs=1e-12)
+    ea = fit_temperature_ece(masked, labels, n_bins=15)
+    assert ea.ece_grid == pytest.approx(
+        fit_temperature_ece(reduced, labels, n_bins=15).ece_grid, abs=1e-14
+    )

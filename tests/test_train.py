@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from lsrepro.train import DivergenceError, Preempted, load_model, step_seed
-from train_worker import run
+from lsrepro.training import DivergenceError, Preempted, load_model, step_seed
+from train_worker import RECIPE, run
 
 WORKER = Path(__file__).with_name("train_worker.py")
 
@@ -41,18 +41,29 @@ def reference(tmp_path_factory) -> Path:
 
 
 def test_artifacts(reference):
-    assert sorted(p.name for p in reference.iterdir()) == ["history.csv", "model.pt", "snapshots"]
+    assert sorted(p.name for p in reference.iterdir()) == [
+        "checkpoint.pt",  # the finished state, without optimizer (see test_finished_...)
+        "history.csv",
+        "model.pt",
+        "partial_snapshots",  # hard links of snapshots/ (no extra space)
+        "snapshots",
+    ]
     assert sorted(p.name for p in (reference / "snapshots").iterdir()) == [
         "step~0.pt",
         "step~20.pt",
         "step~60.pt",
     ]
     model, meta = load_model(reference / "model.pt")
-    assert meta["alpha"] == 0.1 and meta["seed"] == 7 and meta["dataset"] == "tiny"
+    assert meta["run"]["alpha"] == 0.1 and meta["seed"] == 7 and meta["dataset"] == "tiny"
     assert meta["recipe"]["steps"] == 60 and "torch" in meta["versions"] and meta["commit"]
+    assert meta["objective"] == {"objective": "label_smoothing", "alpha": 0.1}
     assert [int(r[0]) for r in losses(reference)] == list(range(5, 61, 5))
-    final = torch.load(reference / "snapshots" / "step~60.pt", weights_only=True)
-    assert all(torch.equal(final[k], model.state_dict()[k]) for k in final)
+    # every snapshot rebuilds its model on its own
+    final, snap_meta = load_model(reference / "snapshots" / "step~60.pt")
+    assert snap_meta["step"] == 60 and snap_meta["fingerprint"] == meta["fingerprint"]
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in final.state_dict().items())
+    first, _ = load_model(reference / "snapshots" / "step~0.pt")
+    assert not torch.equal(first.classifier.weight, model.classifier.weight)
 
 
 def test_training_learns(reference):
@@ -68,7 +79,7 @@ def test_resume_after_stop_is_bit_identical(reference, tmp_path):
     assert resumed.resumed_from == 26
     assert_same_weights(reference, tmp_path)
     assert losses(reference) == losses(tmp_path)
-    assert not (tmp_path / "checkpoint.pt").exists()  # removed at the end
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=False)["optimizer"] is None
     assert sorted(p.name for p in (tmp_path / "snapshots").iterdir()) == [
         "step~0.pt",
         "step~20.pt",
@@ -147,3 +158,70 @@ def test_step_seeds_are_distinct():
     seeds = {step_seed(s, t, k) for s in range(3) for t in range(50) for k in range(4)}
     assert len(seeds) == 600 and all(0 <= s < 2**63 for s in seeds)
     assert not math.isnan(float(step_seed(0, 0, 0)))
+
+
+def _snapshot_fingerprints(out_dir: Path) -> dict[str, str]:
+    return {
+        p.name: load_model(p)[1]["fingerprint"] for p in sorted((out_dir / "snapshots").iterdir())
+    }
+
+
+def test_killed_run_never_leaks_snapshots_into_another_run(tmp_path):
+    # Issue 10 §2: run A (snapshots 0/20/40/60) dies after step 45; run B with another recipe
+    # (snapshots 0/60, another lr) then trains in the same directory.
+    run(tmp_path, snapshot_steps=[0, 20, 40, 60], max_steps=45)
+    assert sorted(p.name for p in (tmp_path / "partial_snapshots").iterdir()) == [
+        "step~0.pt",
+        "step~20.pt",
+        "step~40.pt",
+    ]
+    lr_half = {**RECIPE["optimizer"], "lr": 0.05}
+    result = run(tmp_path, snapshot_steps=[0, 60], optimizer=lr_half)
+    assert result.resumed_from == 0
+    fingerprints = _snapshot_fingerprints(tmp_path)
+    assert sorted(fingerprints) == ["step~0.pt", "step~60.pt"]
+    assert set(fingerprints.values()) == {result.fingerprint}
+
+
+def test_finished_run_whose_outputs_were_rejected_is_not_trained_again(reference, tmp_path):
+    run(tmp_path)
+    # Snakemake deletes the outputs of a job it did not accept (e.g. SIGINT to snakemake
+    # while the job was finishing), then runs the job again.
+    import shutil
+
+    for name in ("model.pt", "history.csv"):
+        (tmp_path / name).unlink()
+    shutil.rmtree(tmp_path / "snapshots")
+    again = run(tmp_path)
+    assert again.resumed_from == 60 and again.history == losses_as_rows(reference, again)
+    assert_same_weights(reference, tmp_path)
+    assert sorted(p.name for p in (tmp_path / "snapshots").iterdir()) == [
+        "step~0.pt",
+        "step~20.pt",
+        "step~60.pt",
+    ]
+
+
+def losses_as_rows(reference: Path, result) -> list:
+    """The resumed run's history rows, checked against the reference file's losses."""
+    assert [(str(r["step"]), repr(r["loss"])) for r in result.history] == [
+        (a, repr(float(b))) for a, b, _ in losses(reference)
+    ]
+    return result.history
+
+
+def test_stale_temporary_files_are_cleared_at_start(tmp_path):
+    run(tmp_path, max_steps=8)
+    stale = [tmp_path / ".checkpoint.pt.k2j3.tmp", tmp_path / "partial_snapshots/.step~20.pt.x.tmp"]
+    for path in stale:
+        path.write_bytes(b"half a file")
+    run(tmp_path)
+    assert not any(p.exists() for p in stale)
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_unwritable_run_directory_fails_before_the_first_step(tmp_path):
+    blocker = tmp_path / "not_a_directory"
+    blocker.write_text("")
+    with pytest.raises(PermissionError, match="cannot write into the run directory"):
+        run(blocker / "run")

@@ -12,7 +12,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
 
 from lsrepro.io import setup_logging  # noqa: E402
-from lsrepro.train import Preempted, Recipe, train  # noqa: E402
+from lsrepro.models import build_model  # noqa: E402
+from lsrepro.training import LabelSmoothing, Preempted, Recipe, init_model, train  # noqa: E402
+from lsrepro.training.batches import ImageBatches  # noqa: E402
 
 RECIPE = {
     "version": 1,
@@ -35,6 +37,7 @@ RECIPE = {
     "checkpoint_every": 4,
     "snapshot_steps": [0, 20, 60],
 }
+SEED = 7
 
 
 def tiny_data(n: int = 120, k: int = 4, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -50,21 +53,31 @@ def run(
     steps: int | None = None,
     max_steps: int | None = None,
     alpha: float = 0.1,
+    objective=None,
     **overrides,
 ):
+    """Train the tiny model; ``objective`` defaults to label smoothing ``alpha``."""
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     x, y = tiny_data()
     recipe = Recipe.from_config({**RECIPE, **({"steps": steps} if steps else {}), **overrides})
+    build_args = {"num_classes": 4, "in_channels": 3}
+    model = init_model(lambda: build_model(recipe.model, **build_args), SEED)
+    batches = ImageBatches(
+        torch.from_numpy(x),
+        torch.from_numpy(y.astype(np.int64)),
+        recipe.input,
+        recipe.batch_size,
+        SEED,
+    )
     return train(
+        model=model,
+        objective=objective if objective is not None else LabelSmoothing(alpha),
+        batches=batches,
         recipe=recipe,
-        x_train=x,
-        y_train=y,
-        num_classes=4,
-        alpha=alpha,
-        seed=7,
+        seed=SEED,
         out_dir=out_dir,
-        metadata={"dataset": "tiny"},
+        metadata={"dataset": "tiny", "build_args": build_args, "run": {"alpha": alpha}},
         max_steps=max_steps,
     )
 

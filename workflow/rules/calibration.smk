@@ -45,11 +45,15 @@ rule tabulate_calibration:
             "results/tables/table2_accuracy.csv",
             caption="../report/table2.rst",
             category="Tables",
+            subcategory="Paper tables",
+            labels={"table": "Table 2", "content": "top-1 accuracy, paper vs ours"},
         ),
         table3=report(
             "results/tables/table3_calibration.csv",
             caption="../report/table3.rst",
             category="Tables",
+            subcategory="Paper tables",
+            labels={"table": "Table 3", "content": "ECE, paper vs ours"},
         ),
     log:
         "results/logs/tabulate_calibration.log",
@@ -71,7 +75,12 @@ rule plot_reliability:
         png=report(
             "results/figures/reliability/{figure}.png",
             caption="../report/reliability.rst",
-            category="Calibration",
+            category="Calibration, Table 3 and Figs. 2–3",
+            subcategory="{figure}",
+            labels={
+                "figure": "reliability diagram (Fig. 2)",
+                "experiment": "{figure}",
+            },
         ),
     log:
         "results/logs/plot_reliability/{figure}.log",
@@ -92,7 +101,12 @@ rule plot_calibration_vs_alpha:
         png=report(
             "results/figures/calibration_vs_alpha/{experiment}.png",
             caption="../report/calibration_vs_alpha.rst",
-            category="Calibration",
+            category="Calibration, Table 3 and Figs. 2–3",
+            subcategory="{experiment}",
+            labels={
+                "figure": "ECE, accuracy, NLL vs alpha",
+                "experiment": "{experiment}",
+            },
         ),
     log:
         "results/logs/plot_calibration_vs_alpha/{experiment}.log",

@@ -6,13 +6,26 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from lsrepro import config as lsconfig  # noqa: E402
+from lsrepro import runs as lsruns  # noqa: E402
+from lsrepro.models import registry as lsregistry  # noqa: E402
 
+# Everything checkable stops here, before any job: the config files Snakemake merged are
+# re-read strictly (duplicate keys), then schema, model registry and cross-field rules; the
+# mirror must exist if a dataset still has to be prepared.
 lsconfig.validate_config(
-    config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+    config,
+    Path(workflow.basedir) / "workflow/schemas/config.schema.yaml",
+    config_files=workflow.configfiles,
+    prepared={d: f"results/data/{d}/prepared.npz" for d in config.get("datasets", {})},
 )
 
-RUNS = lsconfig.runs(config)
-RUN_DIR = "{experiment}/alpha~{alpha}/seed~{seed}"
+# Run identity lives in lsrepro.runs: one {run} wildcard holds a run's path fragment, e.g.
+# cifar10_alexnet/alpha~0.1/seed~0 or, for a distilled student,
+# cifar10_alexnet_kd/teacher~cifar10_resnet56~alpha~0.0~seed~0/T~4.0/seed~0.
+DIRECT_RUNS = lsconfig.direct_runs(config)
+DISTILLED_RUNS = lsconfig.distilled_runs(config)
+RUNS = DIRECT_RUNS + DISTILLED_RUNS
+RUN_DIR = "{run}"
 RELIABILITY_FIGURES = lsconfig.comparisons(config, "calibration")
 PROJECTION_FIGURES = lsconfig.comparisons(config, "representation")
 TRIPLETS = config["representation"]["triplets"]
@@ -21,20 +34,22 @@ TRIPLETS = config["representation"]["triplets"]
 wildcard_constraints:
     dataset="|".join(config["datasets"]),
     experiment="|".join(config["experiments"]),
-    alpha=r"\d+\.\d+",
-    seed=r"\d+",
+    run=lsruns.wildcard_pattern(RUNS),
     figure="|".join(
         [*config["calibration"]["figures"], *config["representation"]["figures"]]
     ),
     triplet="|".join({t for by_dataset in TRIPLETS.values() for t in by_dataset}),
 
 
-def expand_runs(pattern):
-    """``pattern`` filled in for every (experiment, alpha, seed) of the config."""
+def expand_runs(pattern, keys=None):
+    """``pattern`` filled in for every run of the config (or of ``keys``)."""
     return [
-        pattern.format(experiment=r.experiment, alpha=r.alpha, seed=r.seed)
-        for r in RUNS
+        pattern.format(run=key.fragment) for key in (RUNS if keys is None else keys)
     ]
+
+
+def run_key(wildcards):
+    return lsruns.parse(wildcards.run)
 
 
 def all_targets():
@@ -44,6 +59,7 @@ def all_targets():
         "results/tables/table2_accuracy.csv",
         "results/tables/table3_calibration.csv",
         "results/tables/geometry_summary.csv",
+        "results/tables/claims.csv",
     ]
     targets += expand(
         "results/figures/{kind}/{experiment}.pdf",
@@ -53,6 +69,14 @@ def all_targets():
     targets += expand(
         "results/figures/reliability/{figure}.pdf", figure=RELIABILITY_FIGURES
     )
+    if lsdistill.fig5_wanted(config):
+        targets += [
+            "results/tables/fig5_summary.csv",
+            "results/figures/distillation/fig5.pdf",
+        ]
+    if lsdistill.mnist_toy_wanted(config):
+        targets += ["results/tables/mnist_toy.csv"]
+    targets += information_targets()
     for name, fig in PROJECTION_FIGURES.items():
         dataset = lsconfig.dataset_for(config, fig["hard"])
         targets += expand(
@@ -64,12 +88,18 @@ def all_targets():
 
 
 def run_path(stage, experiment, alpha, seed, artifact):
-    alpha = lsconfig.fmt_float(alpha)
-    return f"results/{stage}/{experiment}/alpha~{alpha}/seed~{seed}/{artifact}"
+    return lsruns.RunKey(experiment, alpha, seed).path(stage, artifact)
+
+
+def get_experiment(wildcards):
+    """The experiment whose dataset and recipe the job's run uses."""
+    if hasattr(wildcards, "run"):
+        return lsconfig.experiment_of(config, run_key(wildcards))
+    return wildcards.experiment
 
 
 def get_dataset(wildcards):
-    return lsconfig.dataset_for(config, wildcards.experiment)
+    return lsconfig.dataset_for(config, get_experiment(wildcards))
 
 
 def get_prepared(wildcards):
@@ -85,13 +115,23 @@ def get_split_params(wildcards):
 
 
 def get_recipe(wildcards):
-    return lsconfig.recipe_for(config, wildcards.experiment)
+    return lsconfig.recipe_for(config, get_experiment(wildcards))
 
 
 def get_run_info(wildcards):
-    return lsconfig.run_info(
-        config, wildcards.experiment, wildcards.alpha, wildcards.seed
-    )
+    return lsconfig.run_info(config, run_key(wildcards))
+
+
+def get_run_key(wildcards):
+    return run_key(wildcards).as_dict()
+
+
+def get_model(wildcards):
+    return run_key(wildcards).model_path
+
+
+def get_label_smoothing(wildcards):
+    return {"name": "label_smoothing", "alpha": float(run_key(wildcards).alpha)}
 
 
 def get_calibration_fit_params(wildcards):
@@ -170,31 +210,150 @@ localrules:
     plot_reliability,
     plot_calibration_vs_alpha,
     plot_geometry_vs_alpha,
+    tabulate_fig5,
+    plot_distillation,
+    tabulate_mnist_toy,
+    tabulate_information,
+    judge_claims,
+    plot_information,
+    relate_information_to_distillation,
 
 
-# Cluster time limits. Seconds per training step on a slow data-centre GPU (V100/T4 class)
-# at batch size 128, with headroom; ResNets per layer. Estimates, not measurements: a job
-# that still hits its limit is not lost (SIGTERM checkpoints it; the retry resumes).
-GPU_SECONDS_PER_STEP = {"resnet": 0.08 / 56, "alexnet_tf": 0.015, "mlp": 0.005}
-RUNTIME_MARGIN = 2.0  # x the estimate
-RUNTIME_OVERHEAD_MIN = 10  # start-up, data loading, checkpoints
-
-
+# Cluster time limits from the model registry's per-step cost estimates (not measurements:
+# a job that still hits its limit is not lost; SIGTERM checkpoints it, the retry resumes).
 def train_runtime(wildcards, attempt):
-    """Minutes for one training job: steps x GPU_SECONDS_PER_STEP x RUNTIME_MARGIN plus
-    overhead, doubled on each retry (a retry resumes from its checkpoint)."""
-    recipe = get_recipe(wildcards)
-    model = recipe["model"]
-    if model["name"] not in GPU_SECONDS_PER_STEP:
-        raise ValueError(
-            f"add model {model['name']!r} to GPU_SECONDS_PER_STEP (common.smk)"
-        )
-    per_step = GPU_SECONDS_PER_STEP[model["name"]] * model.get("depth", 1)
-    per_step *= recipe["batch_size"] / 128
-    minutes = recipe["steps"] * per_step * RUNTIME_MARGIN / 60 + RUNTIME_OVERHEAD_MIN
-    return int(minutes * 2 ** (attempt - 1)) + 1
+    """Minutes for one training job (lsrepro.models.registry.train_minutes)."""
+    return lsregistry.train_minutes(get_recipe(wildcards), attempt)
 
 
 def evaluate_runtime(wildcards, attempt):
     """Minutes for one evaluation job (inference on val, test and a train sample)."""
     return 30 * attempt
+
+
+# --- Distillation (rules in distillation.smk; logic in lsrepro.distillation.plan) ---------
+from lsrepro.distillation import plan as lsdistill  # noqa: E402
+
+
+def get_teacher_inputs(wildcards):
+    return lsdistill.teacher_inputs(config, run_key(wildcards))
+
+
+def get_teacher_mode(wildcards):
+    return {"mode": lsdistill.teacher_mode(config)}
+
+
+def get_distillation_objective(wildcards):
+    return lsdistill.objective(config, run_key(wildcards))
+
+
+def _fig5_dataset():
+    students = config["distillation"]["students"][
+        config["distillation"]["fig5"]["students"]
+    ]
+    return lsconfig.dataset_for(config, students["student"])
+
+
+def get_fig5_inputs(wildcards):
+    files = sorted(
+        {
+            path
+            for record in lsdistill.fig5_records(config)
+            for key, path in record.items()
+            if key in ("val", "test", "teacher_val", "teacher_cache")
+        }
+    )
+    dataset = _fig5_dataset()
+    return {
+        "evaluations": files,
+        "prepared": f"results/data/{dataset}/prepared.npz",
+        "split": f"results/data/{dataset}/split.npz",
+    }
+
+
+def get_fig5_records(wildcards):
+    return lsdistill.fig5_records(config)
+
+
+def get_fig5_student_flip(wildcards):
+    students = config["distillation"]["students"][
+        config["distillation"]["fig5"]["students"]
+    ]
+    return bool(lsconfig.recipe_for(config, students["student"])["input"]["flip"])
+
+
+def get_mnist_toy_inputs(wildcards):
+    return [record["test"] for record in lsdistill.mnist_toy_records(config)]
+
+
+def get_mnist_toy_records(wildcards):
+    return lsdistill.mnist_toy_records(config)
+
+
+# --- Mutual information (rules in information.smk; logic in lsrepro.information) ----------
+INFORMATION_EXPERIMENTS = [
+    e for e in config["information"]["experiments"] if e in config["run"]
+]
+INFORMATION_RUNS = [k for k in DIRECT_RUNS if k.experiment in INFORMATION_EXPERIMENTS]
+
+
+def get_snapshots(wildcards):
+    return run_key(wildcards).path("train", "snapshots")
+
+
+def get_information_examples(wildcards):
+    return f"results/information/{get_dataset(wildcards)}/examples.npz"
+
+
+def get_information_run_info(wildcards):
+    keys = ("experiment", "dataset", "architecture", "alpha", "seed")
+    return [
+        {k: v for k, v in lsconfig.run_info(config, key).items() if k in keys}
+        for key in INFORMATION_RUNS
+    ]
+
+
+def get_fig5_teacher(wildcards):
+    name = config["distillation"]["fig5"]["students"]
+    return config["distillation"]["students"][name]["teacher"]
+
+
+def information_targets():
+    if not INFORMATION_RUNS:
+        return []
+    targets = ["results/tables/information_summary.csv"]
+    targets += expand(
+        "results/figures/information/{experiment}.pdf",
+        experiment=INFORMATION_EXPERIMENTS,
+    )
+    if (
+        lsdistill.fig5_wanted(config)
+        and get_fig5_teacher(None) in INFORMATION_EXPERIMENTS
+    ):
+        targets.append("results/tables/information_vs_distillation.csv")
+    return targets
+
+
+# --- Verdicts (rules in claims.smk; logic in lsrepro.claims) -------------------------------
+def get_claims_inputs(wildcards):
+    """The stage tables judge_claims reads (keys of lsrepro.claims.tables.INPUTS); a stage
+    not in this run is left out, and its claims say "not run"."""
+    inputs = {
+        "geometry_summary": "results/tables/geometry_summary.csv",
+        "geometry_per_seed": "results/tables/geometry_per_seed.csv",
+        "calibration_summary": "results/tables/calibration_summary.csv",
+        "reliability": expand_runs(
+            f"results/calibration/{RUN_DIR}/reliability.csv", DIRECT_RUNS
+        ),
+    }
+    if lsdistill.mnist_toy_wanted(config):
+        inputs["mnist_toy_per_seed"] = "results/tables/mnist_toy_per_seed.csv"
+    if lsdistill.fig5_wanted(config):
+        inputs["fig5_distillation"] = "results/tables/fig5_distillation.csv"
+    if INFORMATION_RUNS:
+        inputs["information_summary"] = "results/tables/information_summary.csv"
+        if "results/tables/information_vs_distillation.csv" in information_targets():
+            inputs["information_vs_distillation"] = (
+                "results/tables/information_vs_distillation.csv"
+            )
+    return inputs

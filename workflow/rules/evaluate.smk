@@ -1,7 +1,7 @@
 # Logits and penultimate features of a trained model on val, test and a fixed training sample.
 rule evaluate:
     input:
-        model=rules.train.output.model,
+        model=get_model,
         prepared=get_prepared,
         split=get_split,
     output:

@@ -21,7 +21,9 @@ rule measure_geometry:
 # The geometry numbers of every model, and summarised over seeds.
 rule tabulate_geometry:
     input:
-        geometry=expand_runs(f"results/representation/{RUN_DIR}/geometry.json"),
+        geometry=expand_runs(
+            f"results/representation/{RUN_DIR}/geometry.json", DIRECT_RUNS
+        ),
     output:
         per_seed="results/tables/geometry_per_seed.csv",
         summary="results/tables/geometry_summary.csv",
@@ -44,7 +46,14 @@ rule project_penultimate:
         shared_png=report(
             "results/figures/projection/{figure}/{triplet}.png",
             caption="../report/projection.rst",
-            category="Representation",
+            category="Representation, Fig. 1",
+            subcategory="{figure}",
+            labels={
+                "figure": "projection (Fig. 1)",
+                "experiment": "{figure}",
+                "triplet": "{triplet}",
+                "axes": "shared",
+            },
         ),
         free_pdf="results/figures/projection/{figure}/{triplet}_free_axes.pdf",
         free_png="results/figures/projection/{figure}/{triplet}_free_axes.png",
@@ -70,7 +79,9 @@ rule plot_geometry_vs_alpha:
         png=report(
             "results/figures/geometry_vs_alpha/{experiment}.png",
             caption="../report/geometry_vs_alpha.rst",
-            category="Representation",
+            category="Representation, Fig. 1",
+            subcategory="{experiment}",
+            labels={"figure": "geometry vs alpha", "experiment": "{experiment}"},
         ),
     log:
         "results/logs/plot_geometry_vs_alpha/{experiment}.log",

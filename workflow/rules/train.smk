@@ -22,5 +22,7 @@ rule train:
     params:
         recipe=get_recipe,
         dataset=get_dataset,
+        objective=get_label_smoothing,
+        run=get_run_key,
     script:
         "../scripts/train.py"

@@ -1,7 +1,7 @@
 """Snakemake adapter: rule calibration_metrics."""
 
+from lsrepro.calibration.files import calibration_metrics_files
 from lsrepro.io import setup_logging
-from lsrepro.stages import calibration_metrics_files
 
 setup_logging(snakemake.log[0])
 settings = snakemake.params.metrics

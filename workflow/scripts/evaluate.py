@@ -4,7 +4,7 @@ import logging
 
 import torch
 
-from lsrepro.evaluate import evaluate_files
+from lsrepro.evaluation.inference import evaluate_files
 from lsrepro.gpus import bind_gpu, describe
 from lsrepro.io import setup_logging
 

@@ -2,8 +2,8 @@
 
 import logging
 
+from lsrepro.calibration.files import fit_temperature_file
 from lsrepro.io import setup_logging
-from lsrepro.stages import fit_temperature_file
 
 setup_logging(snakemake.log[0])
 settings = snakemake.params.calibration

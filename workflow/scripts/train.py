@@ -1,4 +1,5 @@
-"""Snakemake adapter: rule train. Exit code 75 after SIGTERM/SIGUSR1 (checkpoint saved)."""
+"""Snakemake adapter: rules train and distill. Exit code 75 after SIGTERM/SIGUSR1 (checkpoint
+saved; the retry resumes)."""
 
 import logging
 import sys
@@ -6,23 +7,33 @@ from pathlib import Path
 
 from lsrepro.gpus import bind_gpu, describe
 from lsrepro.io import setup_logging
-from lsrepro.train import Preempted, train_from_files
+from lsrepro.training import Preempted
+from lsrepro.training.images import train_classifier_files
 
 setup_logging(snakemake.log[0])
 log = logging.getLogger("train")
+teacher = snakemake.params.get("teacher")  # distill only: {mode: cached | online}
+if teacher is not None:
+    teacher = {
+        "mode": teacher["mode"],
+        "cache": snakemake.input.get("teacher_cache"),
+        "model": snakemake.input.get("teacher_model"),
+    }
 try:
     # Bind before anything touches CUDA: this job sees only its own GPU (or none).
     with bind_gpu(snakemake.resources.get("gpu", 0)) as binding:
         log.info("%s", describe(binding))
-        train_from_files(
+        train_classifier_files(
             prepared=snakemake.input.prepared,
             split=snakemake.input.split,
             recipe=snakemake.params.recipe,
             dataset=snakemake.params.dataset,
-            alpha=float(snakemake.wildcards.alpha),
-            seed=int(snakemake.wildcards.seed),
+            objective=snakemake.params.objective,
+            seed=int(snakemake.params.run["seed"]),
             out_dir=Path(snakemake.output.model).parent,
             threads=snakemake.threads,
+            run=snakemake.params.run,
+            teacher=teacher,
         )
 except Preempted as stop:
     log.warning("%s", stop)

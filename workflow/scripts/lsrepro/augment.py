@@ -65,9 +65,12 @@ def center_crop(x: torch.Tensor, size: int) -> torch.Tensor:
     return x[..., top : top + size, left : left + size]
 
 
-def random_flip(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def random_flip(
+    x: torch.Tensor, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mirror each image left-right with probability 1/2; also return which were mirrored (B,)."""
     flip = (torch.rand(x.shape[0], generator=generator) < 0.5).to(x.device)
-    return torch.where(flip[:, None, None, None], x.flip(-1), x)
+    return torch.where(flip[:, None, None, None], x.flip(-1), x), flip
 
 
 def random_distort(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -95,15 +98,23 @@ def to_float(images: torch.Tensor) -> torch.Tensor:
     return images.float().div_(255.0).permute(0, 3, 1, 2)
 
 
-def train_batch(images: torch.Tensor, spec: InputSpec, generator: torch.Generator) -> torch.Tensor:
-    """Augment one training batch. images: uint8 (B, H, W, C) on the training device."""
+def train_batch(
+    images: torch.Tensor, spec: InputSpec, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Augment one training batch. images: uint8 (B, H, W, C) on the training device.
+
+    Returns the float32 (B, C, h, w) batch and a (B,) bool tensor saying which images were
+    mirrored (all False without ``spec.flip``): distillation looks up the teacher's output for
+    the same image and flip.
+    """
     x = to_float(images)
     x = random_crop(x, spec.crop, spec.pad, generator)
+    flipped = torch.zeros(x.shape[0], dtype=torch.bool, device=x.device)
     if spec.flip:
-        x = random_flip(x, generator)
+        x, flipped = random_flip(x, generator)
     if spec.distort:
         x = random_distort(x, generator)
-    return normalize(x, spec.normalize)
+    return normalize(x, spec.normalize), flipped
 
 
 def eval_batch(images: torch.Tensor, spec: InputSpec) -> torch.Tensor:

@@ -1,26 +1,130 @@
 """The workflow's config: validation with messages that name the key, and the job grid it implies.
 
 ``common.smk`` calls these; the package functions take explicit dicts and never read a global.
+Nothing here imports torch: Snakemake runs it while it builds the DAG.
+
+Validation has four layers, each message naming the key path (``recipes.resnet56.steps: ...``):
+the config files themselves (duplicate keys and syntax errors, by file and line), the JSON schema
+(``workflow/schemas/config.schema.yaml``; integers must be written as integers), the model
+registry (each model's arguments and constraints), and the cross-field rules the schema cannot
+express (schedule fields per kind, bounds order, crop vs image size, val_size vs the dataset,
+class names, references between sections, the mirror directory).
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import numpy as np
 import yaml
+
+from lsrepro.data import CIFAR10_CLASSES
+from lsrepro.models import registry
+from lsrepro.models.registry import validate_model_spec
+from lsrepro.runs import RunKey, TeacherKey, fmt_float
 
 
 class ConfigError(ValueError):
-    """The config is invalid; the message names every offending key."""
+    """The config is invalid; the message names every offending key (or file and line)."""
 
 
-def fmt_float(value: float) -> str:
-    """The one float formatter for paths and tables: shortest round-trip, e.g. 0.1, 0.0, 0.05."""
-    return np.format_float_positional(float(value), trim="0")
+# --- config files: strict YAML ------------------------------------------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects a key given twice in one mapping (PyYAML keeps the last)."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise ConfigError(
+                f"{key_node.start_mark.name}:{line}: duplicate key {key!r} "
+                f"(first given on line {seen[key]}); YAML would silently keep the last value"
+            )
+        seen[key] = line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_config_file(path: Path | str) -> Any:
+    """Parse one config file strictly: a duplicate key or a syntax error raises ConfigError
+    naming the file and line (Snakemake's own loader keeps the last duplicate and reports a
+    syntax error without file or line)."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as stream:  # PyYAML's marks take the stream's name
+            return yaml.load(stream, Loader=_StrictLoader)  # a SafeLoader
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read config file ({e.strerror})") from e
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        what = " ".join(str(x) for x in (e.context, e.problem) if x)
+        raise ConfigError(f"{where}: YAML syntax error: {what}") from e
+
+
+def config_file_problems(paths: list[Path | str]) -> list[str]:
+    """Strict re-parse of every config file Snakemake merged (duplicates, syntax)."""
+    problems = []
+    for path in dict.fromkeys(Path(p).resolve() for p in paths):
+        try:
+            load_config_file(path)
+        except ConfigError as e:
+            problems.append(str(e))
+    return problems
+
+
+# --- facts about the datasets (torch-free; checked against the files in prepare_data) -----------
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    train_size: int  # examples in the official training set (train + validation splits)
+    image_size: int  # side length in pixels
+    classes: tuple[str, ...]  # class names in label order, as the prepared file stores them
+
+
+# CIFAR-100's fine label names in label order (the dataset's ``meta`` file: alphabetical).
+CIFAR100_CLASSES = tuple(
+    """apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus
+    butterfly camel can castle caterpillar cattle chair chimpanzee clock cloud cockroach couch
+    crab crocodile cup dinosaur dolphin elephant flatfish forest fox girl hamster house kangaroo
+    keyboard lamp lawn_mower leopard lion lizard lobster man maple_tree motorcycle mountain mouse
+    mushroom oak_tree orange orchid otter palm_tree pear pickup_truck pine_tree plain plate poppy
+    porcupine possum rabbit raccoon ray road rocket rose sea seal shark shrew skunk skyscraper
+    snail snake spider squirrel streetcar sunflower sweet_pepper table tank telephone television
+    tiger tractor train trout tulip turtle wardrobe whale willow_tree wolf woman worm""".split()
+)
+
+DATASET_FACTS = {
+    "cifar10": DatasetFacts(50_000, 32, CIFAR10_CLASSES),
+    "cifar100": DatasetFacts(50_000, 32, CIFAR100_CLASSES),
+    "mnist": DatasetFacts(60_000, 28, tuple(str(i) for i in range(10))),
+}
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+def _strict_integers(checker: Any, instance: Any) -> bool:
+    # JSON Schema counts 20.0 as an integer; the training code needs a Python int.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integers),
+)
 
 
 def _key_path(error: jsonschema.ValidationError) -> str:
@@ -30,21 +134,37 @@ def _key_path(error: jsonschema.ValidationError) -> str:
     return "".join(parts) or "<top level>"
 
 
-def validate_config(config: dict[str, Any], schema_path: Path | str) -> None:
-    """Check ``config`` against the JSON schema, then the cross-references the schema cannot see.
+def validate_config(
+    config: dict[str, Any],
+    schema_path: Path | str,
+    config_files: list[Path | str] = (),
+    prepared: dict[str, Path | str] | None = None,
+) -> None:
+    """Check everything that can be checked before the first job; raise ConfigError listing
+    every problem as ``key.path: message`` (or ``file:line: message`` for a config file).
 
-    Raises ConfigError listing every problem as ``key.path: message``.
+    Args:
+        config: the merged config Snakemake built.
+        schema_path: the JSON schema (YAML).
+        config_files: the files Snakemake merged (``workflow.configfiles``), re-parsed strictly
+            for duplicate keys and syntax errors.
+        prepared: dataset -> its prepared file; when one that a run needs is missing,
+            ``prepare_data`` will read the mirror, so the mirror directory must exist now.
+            None skips file-system checks (tests of the dict alone).
     """
-    schema = yaml.safe_load(Path(schema_path).read_text())
-    validator = jsonschema.Draft202012Validator(schema)
-    problems = [
-        f"{_key_path(e)}: {e.message}"
-        for e in sorted(
-            validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path))
-        )
-    ]
+    problems = config_file_problems(list(config_files))
+    if not problems:
+        validator = _Validator(yaml.safe_load(Path(schema_path).read_text()))
+        problems = [
+            f"{_key_path(e)}: {e.message}"
+            for e in sorted(
+                validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path))
+            )
+        ]
     if not problems:
         problems = _cross_reference_problems(config)
+    if not problems and prepared is not None:
+        problems = _mirror_problems(config, prepared)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
 
@@ -52,30 +172,143 @@ def validate_config(config: dict[str, Any], schema_path: Path | str) -> None:
 def _cross_reference_problems(config: dict[str, Any]) -> list[str]:
     problems = []
     experiments = config["experiments"]
+    if config["mirror"] == "":
+        problems.append(
+            "mirror: empty string; write null to download the official files, or give the "
+            "path of a local mirror directory"
+        )
     for name in config["run"]:
         if name not in experiments:
             problems.append(f"run: unknown experiment {name!r} (defined: {', '.join(experiments)})")
-    for name, exp in experiments.items():
-        if exp["dataset"] not in config["datasets"]:
+    for name, dataset in config["datasets"].items():
+        total = DATASET_FACTS[name].train_size
+        if dataset["val_size"] >= total:
             problems.append(
-                f"experiments.{name}.dataset: no dataset {exp['dataset']!r} in datasets"
+                f"datasets.{name}.val_size: {dataset['val_size']} leaves no training examples: "
+                f"{name}'s official training set holds {total}"
             )
-        if exp["recipe"] not in config["recipes"]:
-            problems.append(f"experiments.{name}.recipe: no recipe {exp['recipe']!r} in recipes")
-        for key in ("alphas", "seeds"):
-            if len(set(exp[key])) != len(exp[key]):
-                problems.append(f"experiments.{name}.{key}: duplicate values {exp[key]}")
     for name, recipe in config["recipes"].items():
-        steps = recipe["steps"]
-        for m in recipe["lr_schedule"].get("milestones", []):
-            if m >= steps:
-                problems.append(f"recipes.{name}.lr_schedule.milestones: {m} >= steps ({steps})")
-        for s in recipe.get("snapshot_steps", []):
-            if s > steps:
-                problems.append(f"recipes.{name}.snapshot_steps: {s} > steps ({steps})")
+        problems += _recipe_problems(f"recipes.{name}", recipe)
+    for name, exp in experiments.items():
+        key = f"experiments.{name}"
+        if exp["dataset"] not in config["datasets"]:
+            problems.append(f"{key}.dataset: no dataset {exp['dataset']!r} in datasets")
+        if exp["recipe"] not in config["recipes"]:
+            problems.append(f"{key}.recipe: no recipe {exp['recipe']!r} in recipes")
+        elif exp["dataset"] in DATASET_FACTS:
+            problems += _input_problems(config, name, exp)
+        for field in ("alphas", "seeds"):
+            if len(set(exp[field])) != len(exp[field]):
+                problems.append(f"{key}.{field}: duplicate values {exp[field]}")
+    bounds = config["calibration"]["temperature_bounds"]
+    if not bounds[0] < bounds[1]:
+        problems.append(
+            f"calibration.temperature_bounds: [T_min, T_max] must have T_min < T_max, got {bounds}"
+        )
+    for dataset, triplets in config["representation"]["triplets"].items():
+        problems += _triplet_problems(dataset, triplets)
     for section in ("calibration", "representation"):
         problems += _comparison_problems(config, section)
+    problems += _distillation_problems(config)
     return problems
+
+
+def _recipe_problems(key: str, recipe: dict[str, Any]) -> list[str]:
+    problems = [f"{key}.model.{p}" for p in validate_model_spec(recipe["model"])]
+    steps = recipe["steps"]
+    schedule = recipe["lr_schedule"]
+    milestones = schedule.get("milestones")
+    if schedule["name"] == "piecewise":
+        for field in ("milestones", "factor"):
+            if not schedule.get(field):
+                problems.append(
+                    f"{key}.lr_schedule: a piecewise schedule needs {field!r} (the lr is "
+                    f"multiplied by factor at each milestone; no milestones: name: constant)"
+                )
+        milestones = milestones or []
+        if any(b <= a for a, b in zip(milestones, milestones[1:], strict=False)):
+            problems.append(f"{key}.lr_schedule.milestones: must increase, got {milestones}")
+        for m in milestones:
+            if m >= steps:
+                problems.append(f"{key}.lr_schedule.milestones: {m} >= steps ({steps})")
+    else:
+        # A preset cannot delete keys it inherits, so [] and null count as absent.
+        for field, given in (("milestones", milestones), ("factor", schedule.get("factor"))):
+            if given:
+                problems.append(
+                    f"{key}.lr_schedule.{field}: a {schedule['name']} schedule has no {field} "
+                    f"(remove it; a preset that switches a piecewise recipe writes "
+                    f"milestones: [] and factor: null)"
+                )
+    for s in recipe.get("snapshot_steps", []):
+        if s > steps:
+            problems.append(f"{key}.snapshot_steps: {s} > steps ({steps})")
+    return problems
+
+
+def _input_problems(config: dict[str, Any], experiment: str, exp: dict[str, Any]) -> list[str]:
+    """The recipe's crop and the model's input size against the experiment's dataset."""
+    recipe_name, dataset = exp["recipe"], exp["dataset"]
+    recipe = config["recipes"][recipe_name]
+    key = f"recipes.{recipe_name}"
+    size = DATASET_FACTS[dataset].image_size
+    crop, pad = recipe["input"]["crop"], recipe["input"]["pad"]
+    where = f"{dataset} images of experiment {experiment!r}"
+    problems = []
+    if crop > size + 2 * pad:
+        problems.append(
+            f"{key}.input.crop: {crop} exceeds image + 2 x pad = {size + 2 * pad} px ({where})"
+        )
+    elif crop > size:
+        problems.append(
+            f"{key}.input.crop: {crop} exceeds the {size} px {where}: evaluation takes a "
+            f"central crop without padding"
+        )
+    if validate_model_spec(recipe["model"]):
+        return problems  # reported with the recipe
+    model = registry.entry(recipe["model"]["name"])
+    if model.build_args != registry.IMAGE_BUILD_ARGS:
+        problems.append(
+            f"experiments.{experiment}.recipe: model {model.name!r} of recipe {recipe_name!r} "
+            f"is not an image classifier"
+        )
+    elif "image_size" in model.args:
+        image_size = registry.resolve(recipe["model"])["image_size"]
+        if image_size != crop:
+            problems.append(
+                f"{key}.model.image_size: {image_size} but input.crop is {crop} (the model "
+                f"sees crop x crop inputs)"
+            )
+    return problems
+
+
+def _triplet_problems(dataset: str, triplets: dict[str, list[str]]) -> list[str]:
+    classes = DATASET_FACTS[dataset].classes
+    problems = []
+    for name, triplet in triplets.items():
+        for label in triplet:
+            if label not in classes:
+                near = difflib.get_close_matches(label, classes, n=3)
+                hint = f"; did you mean {', '.join(map(repr, near))}?" if near else ""
+                problems.append(
+                    f"representation.triplets.{dataset}.{name}: {label!r} is not a {dataset} "
+                    f"class{hint}"
+                )
+    return problems
+
+
+def _mirror_problems(config: dict[str, Any], prepared: dict[str, Path | str]) -> list[str]:
+    mirror = config["mirror"]
+    if mirror is None or Path(mirror).is_dir():
+        return []
+    needed = sorted({config["experiments"][name]["dataset"] for name in config["run"]})
+    missing = [d for d in needed if not Path(prepared[d]).is_file()]
+    if not missing:
+        return []  # every dataset is prepared: the mirror is not read
+    return [
+        f"mirror: directory {mirror} does not exist (relative to {Path.cwd()}); "
+        f"prepare_data needs it for {', '.join(missing)} (null downloads instead)"
+    ]
 
 
 def _comparison_problems(config: dict[str, Any], section: str) -> list[str]:
@@ -106,6 +339,85 @@ def _comparison_problems(config: dict[str, Any], section: str) -> list[str]:
     return problems
 
 
+def _distillation_problems(config: dict[str, Any]) -> list[str]:
+    """References of the distillation section (its schema comes with the section)."""
+    section = config.get("distillation") or {}
+    students = section.get("students") or {}
+    problems = []
+    for name in section.get("run", []):
+        if name not in students:
+            problems.append(f"distillation.run: unknown student set {name!r}")
+            continue
+        entry = students[name]
+        key = f"distillation.students.{name}"
+        missing = False
+        for role in ("teacher", "student"):
+            experiment = entry.get(role)
+            if experiment not in config["run"]:
+                missing = True
+                problems.append(f"{key}.{role}: experiment {experiment!r} is not in run")
+        if missing:
+            continue
+        teacher = config["experiments"][entry["teacher"]]
+        student = config["experiments"][entry["student"]]
+        if dataset_for(config, entry["teacher"]) != student["dataset"]:
+            problems.append(
+                f"{key}: teacher {entry['teacher']!r} ({teacher['dataset']}) and student "
+                f"{entry['student']!r} ({student['dataset']}) train on different datasets"
+            )
+        for i, cell in enumerate(entry["grid"]):
+            for alpha in cell["teacher_alphas"]:
+                if alpha not in teacher["alphas"]:
+                    problems.append(
+                        f"{key}.grid[{i}].teacher_alphas: {alpha} is not in "
+                        f"experiments.{entry['teacher']}.alphas {teacher['alphas']}"
+                    )
+        seeds = [teacher_seed(entry, s) for s in entry["seeds"]]
+        absent = sorted({s for s in seeds if s not in teacher["seeds"]})
+        if absent:
+            what = "teacher_seed" if entry.get("teacher_seed") is not None else "seeds"
+            problems.append(
+                f"{key}.{what}: teacher seed(s) {absent} are not seeds of "
+                f"{entry['teacher']!r} {teacher['seeds']} (null pairs student seed s with "
+                f"teacher seed s)"
+            )
+        if entry["objective"]["name"] == "logit_matching" and any(
+            t != 1.0 for cell in entry["grid"] for t in cell["temperatures"]
+        ):
+            problems.append(f"{key}.grid: logit matching has no temperature; use [1.0]")
+    for figure in ("fig5", "mnist_toy"):
+        entry = section.get(figure) or {}
+        for role, name in entry.items():
+            sets_ = set(students) if role in ("students", "student_A", "student_B") else set(
+                config["experiments"])
+            if name not in sets_:
+                problems.append(f"distillation.{figure}.{role}: unknown {name!r}")
+    return problems + _information_problems(config)
+
+
+def _information_problems(config: dict[str, Any]) -> list[str]:
+    section = config.get("information") or {}
+    problems = []
+    for name in section.get("experiments", []):
+        if name not in config["experiments"]:
+            problems.append(f"information.experiments: unknown experiment {name!r}")
+            continue
+        if name not in config["run"]:
+            continue
+        recipe = recipe_for(config, name)
+        if len(recipe.get("snapshot_steps", [])) < 2:
+            problems.append(
+                f"information.experiments: {name!r} keeps fewer than 2 weight snapshots "
+                f"(recipes.{config['experiments'][name]['recipe']}.snapshot_steps)"
+            )
+        dataset = dataset_for(config, name)
+        classes = DATASET_FACTS[dataset].classes
+        for label in section.get("classes", []):
+            if label not in classes:
+                problems.append(f"information.classes: {label!r} is not a {dataset} class")
+    return problems
+
+
 def comparisons(config: dict[str, Any], section: str) -> dict[str, dict[str, Any]]:
     """The figures of ``section`` whose two experiments are both in ``run``."""
     return {
@@ -115,35 +427,69 @@ def comparisons(config: dict[str, Any], section: str) -> dict[str, dict[str, Any
     }
 
 
-@dataclass(frozen=True)
-class Run:
-    experiment: str
-    alpha: str  # formatted with fmt_float: the path component
-    seed: int
-
-
-def runs(config: dict[str, Any]) -> list[Run]:
-    """Every (experiment, alpha, seed) the config asks for, in config order."""
+def direct_runs(config: dict[str, Any]) -> list[RunKey]:
+    """Every (experiment, alpha, seed) trained directly, in config order."""
     return [
-        Run(name, fmt_float(alpha), int(seed))
+        RunKey(name, fmt_float(alpha), int(seed))
         for name in config["run"]
         for alpha in config["experiments"][name]["alphas"]
         for seed in config["experiments"][name]["seeds"]
     ]
 
 
-def run_info(
-    config: dict[str, Any], experiment: str, alpha: str, seed: str | int
-) -> dict[str, Any]:
-    """The identifying columns of a run in every table."""
-    from lsrepro.models import display_name
+def student_sets(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The distillation student sets to produce: listed in ``distillation.run`` (and with
+    their teacher and student experiments in ``run``, which validation checks)."""
+    section = config.get("distillation") or {}
+    return {name: section["students"][name] for name in section.get("run", [])}
 
+
+def teacher_seed(students: dict[str, Any], seed: int) -> int:
+    """Pairing of student and teacher seeds: null = the same seed, an int = that teacher."""
+    fixed = students.get("teacher_seed")
+    return int(seed) if fixed is None else int(fixed)
+
+
+def distilled_runs(config: dict[str, Any]) -> list[RunKey]:
+    """Every distilled student: (student set, teacher alpha, T, seed) of ``distillation.run``."""
+    keys = []
+    for name, students in student_sets(config).items():
+        for cell in students["grid"]:
+            for teacher_alpha in cell["teacher_alphas"]:
+                for temperature in cell["temperatures"]:
+                    for seed in students["seeds"]:
+                        teacher = TeacherKey(
+                            students["teacher"],
+                            fmt_float(teacher_alpha),
+                            teacher_seed(students, seed),
+                        )
+                        keys.append(RunKey(name, "0.0", seed, teacher, fmt_float(temperature)))
+    return keys
+
+
+def all_runs(config: dict[str, Any]) -> list[RunKey]:
+    """Every trained model of the config: direct runs, then distilled students."""
+    return direct_runs(config) + distilled_runs(config)
+
+
+def experiment_of(config: dict[str, Any], key: RunKey) -> str:
+    """The experiment whose dataset and recipe a run uses (a student set's ``student``)."""
+    if key.distilled:
+        return config["distillation"]["students"][key.experiment]["student"]
+    return key.experiment
+
+
+def run_info(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
+    """The identifying columns of a run in every table (torch-free)."""
+    from lsrepro.models.registry import display_name
+
+    experiment = experiment_of(config, key)
+    columns = key.columns()
     return {
-        "experiment": experiment,
+        "experiment": columns.pop("experiment"),
         "dataset": dataset_for(config, experiment),
         "architecture": display_name(recipe_for(config, experiment)["model"]),
-        "alpha": float(alpha),
-        "seed": int(seed),
+        **columns,
     }
 
 

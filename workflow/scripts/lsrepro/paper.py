@@ -1,10 +1,12 @@
 """Numbers reported in the paper, verbatim: Müller, Kornblith & Hinton (2019), arXiv 1906.02629v3.
 
 These are facts about the paper, not configuration; they are transcribed from
-``docs/paper-spec.md`` §3 (Tables 2 and 3, read from the v3 text) and only used to draw the
-paper's number beside ours.
+``docs/paper-spec.md`` §3 (Tables 2 and 3, read from the v3 text), §2.5 (the MNIST toy numbers)
+and §4 (the statements of Figs. 4-6, which print no numbers), and only used to draw the
+paper's number beside ours and to state the claims judged in :mod:`lsrepro.claims`.
 
-Units: accuracies in percent (Table 2), ECE as a fraction (Table 3), temperatures and α unitless.
+Units: accuracies and MNIST test errors in percent, ECE as a fraction (Table 3), temperatures and
+α unitless, mutual information in nats.
 The CIFAR numbers are on the paper's 10k held-out validation split of the CIFAR training set.
 """
 
@@ -13,7 +15,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["TABLE2", "TABLE3", "AccuracyRow", "CalibrationRow", "normalise_name"]
+__all__ = [
+    "FIG1_ALPHA",
+    "FIG4_STATEMENTS",
+    "FIG5_BEST_TEACHER_ALPHA",
+    "FIG5_STATEMENTS",
+    "FIG5_TEMPERATURES",
+    "FIG6_EXAMPLES",
+    "FIG6_STATEMENTS",
+    "MNIST_TOY",
+    "MNIST_TOY_ALPHA",
+    "MNIST_TOY_BETA",
+    "TABLE2",
+    "TABLE3",
+    "AccuracyRow",
+    "CalibrationRow",
+    "ToyRow",
+    "normalise_name",
+]
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,62 @@ TABLE3: tuple[CalibrationRow, ...] = (
     CalibrationRow("CIFAR-100", "ResNet-56", 0.150, 0.021, 1.9, 0.024, 0.05),
     CalibrationRow("ImageNet", "Inception-v4", 0.071, 0.022, 1.4, 0.035, 0.1),
     CalibrationRow("EN-DE", "Transformer", 0.056, 0.018, 1.13, 0.019, 0.1),
+)
+
+
+@dataclass(frozen=True)
+class ToyRow:
+    """One number of the MNIST toy distillation (§4, A.5): test error in percent."""
+
+    role: str  # teacher_A (dropout), teacher_B (LS), student_A, student_B
+    description: str
+    test_error: float
+
+
+#: §4: "teacher A 0.67 % -> student 0.74 %; teacher B 0.59 % -> student 0.91 %" (paper-spec §2.5).
+MNIST_TOY: tuple[ToyRow, ...] = (
+    ToyRow("teacher_A", "teacher A: 1200-1200, hard targets + dropout", 0.67),
+    ToyRow("student_A", "student of teacher A: 800-800, logit matching", 0.74),
+    ToyRow("teacher_B", "teacher B: 1200-1200, label smoothing instead of dropout", 0.59),
+    ToyRow("student_B", "student of teacher B: 800-800, logit matching", 0.91),
+)
+MNIST_TOY_ALPHA = 0.1  # teacher B's label smoothing
+MNIST_TOY_BETA = 0.6  # student loss 0.4 CE(hard) + 0.6 * 1/2 ||z_s - z_t||^2
+
+#: Fig. 1: the label-smoothing models are trained with alpha = 0.1.
+FIG1_ALPHA = 0.1
+
+#: Fig. 4 (Transformer EN-DE): the statements of the text and caption; no numbers are printed.
+FIG4_STATEMENTS: tuple[str, ...] = (
+    "Label smoothing gives better BLEU and calibration but worse NLL than hard targets.",
+    "Raising T for the hard-target net reduces ECE and slightly improves BLEU, "
+    "but not enough to match the label-smoothing net's BLEU.",
+    "The label-smoothing net is automatically calibrated: changing T degrades ECE and BLEU.",
+    "The hard-target net has a better NLL at all temperatures.",
+    "The minimum of ECE predicts the top BLEU score slightly better than NLL.",
+)
+
+#: Fig. 5 (ResNet-56 teacher -> AlexNet student, CIFAR-10): distillation temperatures of the
+#: hard-target teacher, and the alpha up to which teacher accuracy improves.
+FIG5_TEMPERATURES: tuple[float, ...] = (1.0, 2.0, 3.0, 4.0, 8.0, 12.0, 16.0)
+FIG5_BEST_TEACHER_ALPHA = 0.6
+FIG5_STATEMENTS: tuple[str, ...] = (
+    "Teacher accuracy improves with alpha up to alpha = 0.6.",
+    "Label smoothing slightly degrades the student trained alone.",
+    "All students distilled from the hard-target teacher outperform the label-smoothing student.",
+    "Students of label-smoothing teachers are no better, and sometimes worse, than training "
+    "the student directly with label smoothing.",
+    "A teacher with better accuracy is not necessarily the one that distills better.",
+)
+
+#: Fig. 6: mutual information between N = 600 training examples (airplane, dog) and the logit
+#: difference; its maximum is log 600 (nats) and late values are "slightly above log 2".
+FIG6_EXAMPLES = 600
+FIG6_STATEMENTS: tuple[str, ...] = (
+    "After initialization the mutual information is very small; as the network is trained it "
+    "first rapidly increases, then slowly decreases, especially with label smoothing.",
+    "For later stages of training, mutual information stays slightly above log(2).",
+    "Lower mutual information with label smoothing goes with poorer distillation.",
 )
 
 

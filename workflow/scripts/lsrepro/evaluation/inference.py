@@ -1,10 +1,5 @@
-"""Inference: logits and penultimate features of a trained model on a split, saved for CPU rules.
-
-Output (one ``.npz`` per model and split; DESIGN.md §7), the contract every later stage reads:
-``logits`` float32 (N, K); ``labels`` int64 (N,); ``features`` float32 (N, D), the input of the
-final ``nn.Linear`` (so logits = features @ weight.T + bias); ``weight`` float32 (K, D) and
-``bias`` float32 (K,) of that layer; ``index`` int64 (N,), rows of the split; ``class_names`` (K,).
-"""
+"""Inference: logits and penultimate features of a trained model on a split, saved for CPU rules
+as evaluation artifacts (:mod:`lsrepro.evaluation.artifact`)."""
 
 from __future__ import annotations
 
@@ -14,7 +9,7 @@ import numpy as np
 import torch
 
 from lsrepro import augment
-from lsrepro.io import atomic_savez
+from lsrepro.evaluation import artifact
 from lsrepro.models import Classifier
 
 
@@ -56,18 +51,14 @@ def save_evaluation(
     index: np.ndarray,
     class_names: tuple[str, ...],
 ) -> None:
-    if not np.isfinite(logits).all():
-        raise ValueError(
-            f"{path}: the model produced {np.sum(~np.isfinite(logits))} non-finite logits"
-        )
-    atomic_savez(
+    artifact.save(
         path,
-        logits=logits.astype(np.float32),
-        labels=labels.astype(np.int64),
-        features=features.astype(np.float32),
+        logits=logits,
+        labels=labels,
+        features=features,
         weight=model.classifier.weight.detach().float().cpu().numpy(),
         bias=model.classifier.bias.detach().float().cpu().numpy(),
-        index=index.astype(np.int64),
+        index=index,
         class_names=np.asarray(class_names),
     )
 
@@ -86,7 +77,7 @@ def evaluate_files(
     """Workflow entry point: write ``outputs['train' | 'val' | 'test']`` for one trained model."""
     from lsrepro.data import DataIntegrityError, load_prepared, load_split
     from lsrepro.io import pick_device
-    from lsrepro.train import load_model
+    from lsrepro.training.checkpoints import load_model
 
     device = pick_device()
     model, meta = load_model(model_path, device)

@@ -1,0 +1,98 @@
+# The teacher's logits on every training-split image and its mirror image, computed once per
+# teacher run; a student step looks up its images' rows (distillation.teacher_outputs: cached).
+rule cache_teacher_outputs:
+    input:
+        model=get_model,
+        prepared=get_prepared,
+        split=get_split,
+    output:
+        logits="results/teacher_outputs/{run}/logits.npz",
+    log:
+        "results/logs/cache_teacher_outputs/{run}.log",
+    conda:
+        "../../envs/lsrepro.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+        runtime=evaluate_runtime,
+        mem_mb=8000,
+    script:
+        "../scripts/cache_teacher_outputs.py"
+
+
+# Train one student towards a teacher's outputs (paper §4): the student experiment's recipe
+# unchanged, only the targets differ. Resumable and preemptible like rule train.
+rule distill:
+    input:
+        unpack(get_teacher_inputs),
+        prepared=get_prepared,
+        split=get_split,
+    output:
+        model="results/distill/{run}/model.pt",
+        history="results/distill/{run}/history.csv",
+        snapshots=directory("results/distill/{run}/snapshots"),
+    log:
+        "results/logs/distill/{run}.log",
+    benchmark:
+        "results/benchmarks/distill/{run}.tsv"
+    conda:
+        "../../envs/lsrepro.yaml"
+    threads: 4
+    resources:
+        gpu=1,
+        runtime=train_runtime,
+        mem_mb=8000,
+    params:
+        recipe=get_recipe,
+        dataset=get_dataset,
+        objective=get_distillation_objective,
+        run=get_run_key,
+        teacher=get_teacher_mode,
+    script:
+        "../scripts/train.py"
+
+
+# Fig. 5 table: teacher, student alone, and distilled students with their smoothness index.
+rule tabulate_fig5:
+    input:
+        unpack(get_fig5_inputs),
+    output:
+        per_seed="results/tables/fig5_distillation.csv",
+        summary="results/tables/fig5_summary.csv",
+    log:
+        "results/logs/tabulate_fig5.log",
+    params:
+        records=get_fig5_records,
+        student_flip=get_fig5_student_flip,
+        confidence=config["calibration"]["confidence"],
+    script:
+        "../scripts/tabulate_fig5.py"
+
+
+# Fig. 5: accuracy against the smoothness index gamma, min-mean-max over seeds.
+rule plot_distillation:
+    input:
+        summary=rules.tabulate_fig5.output.summary,
+    output:
+        pdf="results/figures/distillation/fig5.pdf",
+        png="results/figures/distillation/fig5.png",
+    log:
+        "results/logs/plot_distillation.log",
+    script:
+        "../scripts/plot_distillation.py"
+
+
+# The MNIST toy table (paper A.5): teachers A (dropout) and B (LS) and their students.
+rule tabulate_mnist_toy:
+    input:
+        get_mnist_toy_inputs,
+    output:
+        per_seed="results/tables/mnist_toy_per_seed.csv",
+        summary="results/tables/mnist_toy.csv",
+    log:
+        "results/logs/tabulate_mnist_toy.log",
+    params:
+        records=get_mnist_toy_records,
+        confidence=config["calibration"]["confidence"],
+    script:
+        "../scripts/tabulate_mnist_toy.py"

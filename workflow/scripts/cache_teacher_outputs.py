@@ -1,0 +1,19 @@
+"""Snakemake adapter: rule cache_teacher_outputs."""
+
+import logging
+
+from lsrepro.distillation.cache import cache_teacher_outputs_file
+from lsrepro.gpus import bind_gpu, describe
+from lsrepro.io import setup_logging
+
+setup_logging(snakemake.log[0])
+# Bind before anything touches CUDA: this job sees only its own GPU (or none).
+with bind_gpu(snakemake.resources.get("gpu", 0)) as binding:
+    logging.getLogger("cache_teacher_outputs").info("%s", describe(binding))
+    cache_teacher_outputs_file(
+        model=snakemake.input.model,
+        prepared=snakemake.input.prepared,
+        split=snakemake.input.split,
+        out=snakemake.output.logits,
+        threads=snakemake.threads,
+    )

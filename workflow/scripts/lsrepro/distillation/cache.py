@@ -1,0 +1,108 @@
+"""The teacher's outputs on every training-split image and its mirror image, computed once.
+
+``logits`` float32 (N, 2, K): row i = the i-th image of the training split (the order of
+``split.train``), column 0 = the image as is, 1 = mirrored left-right; each through the
+teacher's own evaluation preprocessing (its full-image crop and normalisation, eval mode). A
+student step looks up the row of each of its images and the column of its own flip: the
+student's crop (AlexNet: 24×24) and distortions are not shown to the teacher. This is the
+documented default of ``distillation.teacher_outputs: cached``; ``online`` runs the teacher on
+the student's augmented batch instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lsrepro import augment
+from lsrepro.io import atomic_savez
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TeacherCache:
+    logits: np.ndarray  # float32 (N, 2, K)
+    split_digest: str
+    teacher_fingerprint: str
+    teacher_model: str  # the model file it was computed from (for the log and the tables)
+
+
+@torch.no_grad()
+def teacher_outputs(
+    model: torch.nn.Module,
+    images: np.ndarray,
+    spec: augment.InputSpec,
+    batch_size: int = 500,
+    device: str | torch.device = "cpu",
+) -> np.ndarray:
+    """uint8 (N, H, W, C) images -> float32 (N, 2, K) logits on (image, mirrored image)."""
+    model.eval()
+    out = []
+    for start in range(0, len(images), batch_size):
+        x = torch.from_numpy(images[start : start + batch_size]).to(device)
+        plain = model(augment.eval_batch(x, spec)).float()
+        mirrored = model(augment.eval_batch(x.flip(2), spec)).float()  # (B, H, W, C): W is dim 2
+        out.append(torch.stack([plain, mirrored], dim=1).cpu())
+    return torch.cat(out).numpy()
+
+
+def save_teacher_cache(path: Path | str, cache: TeacherCache) -> None:
+    if not np.isfinite(cache.logits).all():
+        raise ValueError(f"{path}: the teacher produced non-finite logits")
+    atomic_savez(
+        path,
+        logits=cache.logits.astype(np.float32),
+        split_digest=np.asarray(cache.split_digest),
+        teacher_fingerprint=np.asarray(cache.teacher_fingerprint),
+        teacher_model=np.asarray(cache.teacher_model),
+    )
+
+
+def load_teacher_cache(path: Path | str) -> TeacherCache:
+    with np.load(path) as z:
+        logits = z["logits"]
+        if logits.ndim != 3 or logits.shape[1] != 2:
+            raise ValueError(f"{path}: teacher logits must be (N, 2, K), got {logits.shape}")
+        return TeacherCache(
+            logits=logits,
+            split_digest=str(z["split_digest"]),
+            teacher_fingerprint=str(z["teacher_fingerprint"]),
+            teacher_model=str(z["teacher_model"]),
+        )
+
+
+def cache_teacher_outputs_file(
+    *,
+    model: Path | str,
+    prepared: Path | str,
+    split: Path | str,
+    out: Path | str,
+    threads: int,
+    batch_size: int = 500,
+) -> TeacherCache:
+    """Workflow entry point (rule ``cache_teacher_outputs``)."""
+    from lsrepro.data import DataIntegrityError, load_prepared, load_split
+    from lsrepro.io import pick_device
+    from lsrepro.training.checkpoints import load_model
+
+    torch.set_num_threads(threads)
+    device = pick_device()
+    teacher, meta = load_model(model, device)
+    data = load_prepared(Path(prepared))
+    parts = load_split(Path(split))
+    if meta["split_digest"] != parts.digest:
+        raise DataIntegrityError(
+            f"{model} was trained on split {meta['split_digest']} but {split} is split "
+            f"{parts.digest}; re-run training (the split changed underneath it)"
+        )
+    spec = augment.InputSpec(**meta["recipe"]["input"])
+    logits = teacher_outputs(teacher, data.x_train[parts.train], spec, batch_size, device)
+    cache = TeacherCache(logits, parts.digest, meta["fingerprint"], str(model))
+    save_teacher_cache(out, cache)
+    log.info("teacher %s: outputs on %d images x 2 flips -> %s", model, len(logits), out)
+    return cache

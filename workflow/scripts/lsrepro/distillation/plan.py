@@ -1,0 +1,119 @@
+"""Which files the distillation rules read and which targets they train towards (torch-free:
+``common.smk`` calls these while Snakemake builds the DAG)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsrepro import config as lsconfig
+from lsrepro.runs import RunKey
+
+
+def students_of(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
+    return config["distillation"]["students"][key.experiment]
+
+
+def objective(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
+    """The training objective of a distilled student (see lsrepro.training.images)."""
+    spec = dict(students_of(config, key)["objective"])
+    if spec["name"] == "soft_targets":
+        spec["temperature"] = float(key.temperature)
+    return spec
+
+
+def teacher_mode(config: dict[str, Any]) -> str:
+    return config["distillation"]["teacher_outputs"]
+
+
+def teacher_cache_path(teacher: RunKey) -> str:
+    return f"results/teacher_outputs/{teacher.fragment}/logits.npz"
+
+
+def teacher_inputs(config: dict[str, Any], key: RunKey) -> dict[str, str]:
+    teacher = key.teacher.run
+    if teacher_mode(config) == "cached":
+        return {"teacher_cache": teacher_cache_path(teacher)}
+    return {"teacher_model": teacher.model_path}
+
+
+def _evaluation(key: RunKey) -> dict[str, str]:
+    return {split: key.path("evaluate", f"{split}.npz") for split in ("val", "test")}
+
+
+def fig5_records(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """One record per model of Fig. 5: the teacher experiment's and the student experiment's
+    direct runs, and every distilled student of ``distillation.fig5.students``."""
+    name = config["distillation"]["fig5"]["students"]
+    students = config["distillation"]["students"][name]
+    records = []
+    for curve, experiment in (
+        ("teacher", students["teacher"]),
+        ("student_ls", students["student"]),
+    ):
+        for key in lsconfig.direct_runs(config):
+            if key.experiment == experiment:
+                records.append(
+                    {"curve": curve, "run": lsconfig.run_info(config, key), **_evaluation(key)}
+                )
+    for key in lsconfig.distilled_runs(config):
+        if key.experiment != name:
+            continue
+        records.append(
+            {
+                "curve": "student_hard_teacher"
+                if float(key.teacher.alpha) == 0
+                else "student_ls_teacher",
+                "run": lsconfig.run_info(config, key),
+                **_evaluation(key),
+                "teacher_val": key.teacher.run.path("evaluate", "val.npz"),
+                "teacher_cache": teacher_cache_path(key.teacher.run),
+            }
+        )
+    return records
+
+
+def fig5_wanted(config: dict[str, Any]) -> bool:
+    section = config.get("distillation") or {}
+    fig5 = section.get("fig5")
+    return bool(fig5) and fig5["students"] in section.get("run", [])
+
+
+def mnist_toy_records(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """{role, experiment, seed, test} for every model of the MNIST toy table."""
+    toy = config["distillation"]["mnist_toy"]
+    records = []
+    for role in ("teacher_A", "teacher_B", "student_alone"):
+        for key in lsconfig.direct_runs(config):
+            if key.experiment == toy[role]:
+                records.append(
+                    {
+                        "role": role,
+                        "experiment": key.experiment,
+                        "seed": key.seed,
+                        "test": key.path("evaluate", "test.npz"),
+                    }
+                )
+    for role in ("student_A", "student_B"):
+        for key in lsconfig.distilled_runs(config):
+            if key.experiment == toy[role]:
+                records.append(
+                    {
+                        "role": role,
+                        "experiment": key.experiment,
+                        "seed": key.seed,
+                        "test": key.path("evaluate", "test.npz"),
+                    }
+                )
+    return records
+
+
+def mnist_toy_wanted(config: dict[str, Any]) -> bool:
+    section = config.get("distillation") or {}
+    toy = section.get("mnist_toy")
+    if not toy:
+        return False
+    return {toy["student_A"], toy["student_B"]} <= set(section.get("run", [])) and {
+        toy["teacher_A"],
+        toy["teacher_B"],
+        toy["student_alone"],
+    } <= set(config["run"])

@@ -1,0 +1,1 @@
+"""Inference on trained models (:mod:`.inference`) and its artifact (:mod:`.artifact`)."""

@@ -1,0 +1,137 @@
+"""Translation figures: BLEU, ECE and NLL against the decoding temperature (paper Fig. 4).
+
+The paper's Fig. 4 has three panels: left, the hard-target Transformer's BLEU (blue, left axis)
+and ECE (red, right axis) against the temperature T; centre, the same for the label-smoothed
+(α = 0.1) net; right, NLL against T for both nets. Curves with markers are the LS net (the paper's
+caption calls the red curves NLL, its text ECE; we draw ECE in the first two panels, as the text
+says, and NLL in the third). Lines are means over seeds; bands span min to max over seeds
+(few seeds: no distributional assumption). Points with ``fitted = True`` (each seed's temperature
+fitted on validation NLL) are drawn as separate stars, not joined into the curves.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+__all__ = ["bleu_nll_vs_temperature_figure"]
+
+_BLUE, _RED = "#1f77b4", "#d62728"
+_LS_MARKER = "o"
+REQUIRED = ("alpha", "seed", "temperature", "metric", "value")
+LABELS = {
+    "bleu": "BLEU (uncased, sacrebleu)",
+    "ece": "token ECE (fraction, 15 bins)",
+    "nll": "token NLL (nats)",
+}
+
+
+def _check(table: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED if c not in table.columns]
+    if missing:
+        raise ValueError(f"table lacks column(s) {missing}; has {list(table.columns)}")
+    for metric in ("bleu", "ece", "nll"):
+        if metric not in set(table["metric"]):
+            raise ValueError(f"table has no rows for metric {metric!r}")
+    if not (table["temperature"] > 0).all():
+        raise ValueError("temperatures must be > 0")
+
+
+def _curve(ax: Axes, rows: pd.DataFrame, color: str, marker: str, label: str) -> None:
+    """Mean over seeds with a min–max band; fitted-T points as stars."""
+    fitted = rows["fitted"].astype(bool) if "fitted" in rows else pd.Series(False, rows.index)
+    grid = rows.loc[~fitted].groupby("temperature")["value"].agg(["mean", "min", "max"])
+    t = grid.index.to_numpy(dtype=float)
+    ax.plot(t, grid["mean"], color=color, marker=marker, markersize=3.5, label=label)
+    ax.fill_between(t, grid["min"], grid["max"], color=color, alpha=0.2, linewidth=0)
+    pts = rows.loc[fitted]
+    if len(pts):
+        ax.plot(
+            pts["temperature"],
+            pts["value"],
+            linestyle="none",
+            marker="*",
+            markersize=10,
+            markerfacecolor=color,
+            markeredgecolor="black",
+            label=f"{label}, fitted T",
+        )
+
+
+def bleu_nll_vs_temperature_figure(
+    table: pd.DataFrame,
+    *,
+    hard_alpha: float = 0.0,
+    ls_alpha: float | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Paper Fig. 4 from a long table of per-seed numbers.
+
+    Args:
+        table: one row per (alpha, seed, temperature, metric) with columns ``alpha``, ``seed``,
+            ``temperature`` (T > 0), ``metric`` ∈ {``bleu`` (0–100), ``ece`` (fraction),
+            ``nll`` (nats per token)} and ``value``; optional bool ``fitted`` marks rows at a
+            seed's fitted temperature. Filter to one split before calling.
+        hard_alpha: α of the hard-target net (left panel).
+        ls_alpha: α of the label-smoothed net (centre panel); default the only other α.
+
+    Returns:
+        The Figure (saving is :func:`lsrepro.figures.save_figure`).
+    """
+    _check(table)
+    alphas = sorted(set(table["alpha"].astype(float)))
+    if hard_alpha not in alphas:
+        raise ValueError(f"no rows with alpha = {hard_alpha}; have {alphas}")
+    if ls_alpha is None:
+        others = [a for a in alphas if a != hard_alpha]
+        if len(others) != 1:
+            raise ValueError(f"pass ls_alpha: the table has alphas {alphas}")
+        ls_alpha = others[0]
+    elif ls_alpha not in alphas:
+        raise ValueError(f"no rows with alpha = {ls_alpha}; have {alphas}")
+
+    def rows(alpha: float, metric: str) -> pd.DataFrame:
+        return table.loc[(table["alpha"].astype(float) == alpha) & (table["metric"] == metric)]
+
+    with mpl.rc_context({"text.usetex": False}), sns.axes_style("whitegrid"):
+        fig = Figure(figsize=(13.5, 3.8), layout="constrained")
+        axes = fig.subplots(1, 3)
+        for ax, alpha, marker, name in (
+            (axes[0], hard_alpha, "", f"hard targets (alpha = {hard_alpha:g})"),
+            (axes[1], ls_alpha, _LS_MARKER, f"label smoothing (alpha = {ls_alpha:g})"),
+        ):
+            _curve(ax, rows(alpha, "bleu"), _BLUE, marker, "BLEU")
+            ax.set(xlabel="temperature T", ylabel=LABELS["bleu"], title=name)
+            ax.yaxis.label.set_color(_BLUE)
+            twin = ax.twinx()
+            twin.grid(False)
+            _curve(twin, rows(alpha, "ece"), _RED, marker, "ECE")
+            twin.set_ylabel(LABELS["ece"], color=_RED)
+            handles = [*ax.get_legend_handles_labels()[0], *twin.get_legend_handles_labels()[0]]
+            labels = [*ax.get_legend_handles_labels()[1], *twin.get_legend_handles_labels()[1]]
+            ax.legend(handles, labels, fontsize="small", loc="lower center")
+        for alpha, marker, name in (
+            (hard_alpha, "", "hard targets"),
+            (ls_alpha, _LS_MARKER, f"LS alpha = {ls_alpha:g}"),
+        ):
+            _curve(axes[2], rows(alpha, "nll"), _RED, marker, name)
+        axes[2].set(xlabel="temperature T", ylabel=LABELS["nll"], title="NLL (markers: LS)")
+        axes[2].legend(fontsize="small")
+        seeds = table.groupby("alpha")["seed"].nunique()
+        fig.suptitle(
+            title
+            if title is not None
+            else f"BLEU, ECE and NLL vs temperature; mean over seeds "
+            f"({', '.join(f'alpha {a:g}: {n}' for a, n in seeds.items())}), "
+            f"band = min-max"
+        )
+        for ax in axes:
+            ax.set_xlim(
+                float(np.min(table["temperature"])) * 0.97,
+                float(np.max(table["temperature"])) * 1.03,
+            )
+    return fig

@@ -1,0 +1,157 @@
+"""Workflow entry point of image-classifier training: rules ``train`` (label smoothing) and
+``distill`` (a student towards a teacher's outputs) both come here; only the objective differs
+("the only difference is the targets used", paper A.1)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from lsrepro.training.batches import ImageBatches
+from lsrepro.training.loop import TrainResult, init_model, train
+from lsrepro.training.objectives import (
+    LabelSmoothing,
+    LogitMatching,
+    Objective,
+    SoftTargets,
+    TeacherOutputs,
+)
+from lsrepro.training.recipe import Recipe
+
+log = logging.getLogger(__name__)
+
+
+def build_objective(spec: dict[str, Any], teacher: TeacherOutputs | None = None) -> Objective:
+    """``spec``: {name: label_smoothing, alpha} | {name: soft_targets, temperature, beta,
+    student_temperature} | {name: logit_matching, beta}."""
+    name = spec["name"]
+    if name == "label_smoothing":
+        return LabelSmoothing(spec["alpha"])
+    if teacher is None:
+        raise ValueError(f"objective {name!r} needs a teacher")
+    if name == "soft_targets":
+        return SoftTargets(
+            teacher,
+            temperature=spec["temperature"],
+            beta=spec["beta"],
+            student_temperature=spec.get("student_temperature", 1.0),
+        )
+    if name == "logit_matching":
+        return LogitMatching(teacher, beta=spec["beta"])
+    raise ValueError(f"unknown objective {name!r}")
+
+
+def configure_torch(threads: int) -> str:
+    from lsrepro.io import pick_device
+
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    device = pick_device()
+    if device == "cuda":
+        torch.backends.cudnn.benchmark = True
+    return device
+
+
+def load_teacher(
+    *,
+    mode: str,
+    device: str,
+    split_digest: str,
+    cache: Path | str | None = None,
+    model: Path | str | None = None,
+) -> TeacherOutputs:
+    """Teacher outputs for distillation: the cached ``[N, 2, K]`` logits or the teacher model."""
+    from lsrepro.data import DataIntegrityError
+    from lsrepro.distillation.cache import load_teacher_cache
+    from lsrepro.training.checkpoints import load_model
+
+    if mode == "cached":
+        cached = load_teacher_cache(Path(cache))
+        if cached.split_digest != split_digest:
+            raise DataIntegrityError(
+                f"{cache} holds teacher outputs for split {cached.split_digest}, but the student "
+                f"trains on split {split_digest}: re-run cache_teacher_outputs"
+            )
+        logits = torch.from_numpy(cached.logits).to(device)
+        return TeacherOutputs(cached.teacher_fingerprint, cached=logits)
+    if mode == "online":
+        teacher, meta = load_model(Path(model), device)
+        if meta["split_digest"] != split_digest:
+            raise DataIntegrityError(
+                f"{model} was trained on split {meta['split_digest']}, the student on "
+                f"{split_digest}"
+            )
+        return TeacherOutputs(meta["fingerprint"], teacher=teacher)
+    raise ValueError(f"teacher outputs must be 'cached' or 'online', got {mode!r}")
+
+
+def train_classifier_files(
+    *,
+    prepared: Path | str,
+    split: Path | str,
+    recipe: dict[str, Any],
+    dataset: str,
+    objective: dict[str, Any],
+    seed: int,
+    out_dir: Path | str,
+    threads: int,
+    run: dict[str, Any],
+    teacher: dict[str, Any] | None = None,
+) -> TrainResult:
+    """Read the prepared dataset and split, train on the train split, write the run's files.
+
+    ``objective``: see :func:`build_objective`. ``teacher``: for distillation, ``{mode,
+    cache | model}`` (see :func:`load_teacher`). ``run``: the run key, stored in model.pt.
+    """
+    from lsrepro.data import load_prepared, load_split
+    from lsrepro.models import build_model
+
+    device = configure_torch(threads)
+    data = load_prepared(Path(prepared))
+    parts = load_split(Path(split))
+    spec = Recipe.from_config(recipe)
+    log.info(
+        "training %s on %s (%d train examples, split %s), objective %s, seed %d, device %s, "
+        "%d threads",
+        spec.model["name"],
+        dataset,
+        len(parts.train),
+        parts.digest,
+        objective,
+        seed,
+        device,
+        threads,
+    )
+    x_train = data.x_train[parts.train]
+    build_args = {"num_classes": data.num_classes, "in_channels": int(x_train.shape[-1])}
+    model = init_model(lambda: build_model(spec.model, **build_args), seed).to(device)
+    if device == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    teacher_outputs = (
+        load_teacher(device=device, split_digest=parts.digest, **teacher) if teacher else None
+    )
+    images = torch.from_numpy(np.ascontiguousarray(x_train)).to(device)  # resident on device
+    labels = torch.from_numpy(np.asarray(data.y_train[parts.train], dtype=np.int64)).to(device)
+    batches = ImageBatches(
+        images, labels, spec.input, spec.batch_size, seed, channels_last=device == "cuda"
+    )
+    return train(
+        model=model,
+        objective=build_objective(objective, teacher_outputs),
+        batches=batches,
+        recipe=spec,
+        seed=seed,
+        out_dir=Path(out_dir),
+        metadata={
+            "dataset": dataset,
+            "split_digest": parts.digest,
+            "split_seed": parts.seed,
+            "build_args": build_args,
+            "run": run,
+        },
+        device=device,
+    )
