@@ -19,6 +19,7 @@ include: "workflow/rules/calibration.smk"
 include: "workflow/rules/representation.smk"
 include: "workflow/rules/distillation.smk"
 include: "workflow/rules/information.smk"
+include: "workflow/rules/translation.smk"
 include: "workflow/rules/claims.smk"
 
 

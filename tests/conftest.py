@@ -17,3 +17,21 @@ def synthetic_workflow(tmp_path) -> Path:
     wd = tmp_path / "workflow"
     wd.mkdir()
     return write_synthetic_inputs(fresh_copy(wd))
+
+
+SYNTHETIC_CONFIG = ("--configfile", "synthetic.yaml")
+
+
+@pytest.fixture(scope="session")
+def synthetic_run(tmp_path_factory):
+    """The synthetic workflow (every stage, tiny models), run to the end once per test session.
+
+    Returns (workdir, the job counts its dry run planned before the run). Shared by the
+    end-to-end, incremental re-run and report tests: they read, dry-run or report, never modify.
+    """
+    from workflow_runs import dry_run, fresh_copy, snakemake, write_synthetic_inputs
+
+    wd = write_synthetic_inputs(fresh_copy(tmp_path_factory.mktemp("synthetic")))
+    planned = dry_run(wd, *SYNTHETIC_CONFIG)
+    snakemake("--cores", "2", *SYNTHETIC_CONFIG, cwd=wd)
+    return wd, planned

@@ -129,3 +129,12 @@ def test_deferred_divergence_check_names_the_exact_step(tmp_path):
             checkpoint_every=50,
         )
     assert not (tmp_path / "model.pt").exists() and not (tmp_path / "checkpoint.pt").exists()
+
+
+def test_bf16_autocast_trains_and_differs_from_fp32(tmp_path):
+    fp32 = run(tmp_path / "fp32", steps=8)
+    bf16 = run(tmp_path / "bf16", steps=8, precision="bf16")
+    assert all(torch.isfinite(p).all() for p in bf16.model.parameters())
+    a, b = fp32.model.state_dict(), bf16.model.state_dict()
+    assert any(not torch.equal(a[k], b[k]) for k in a)  # the forward really ran in bf16
+    assert all(p.dtype == torch.float32 for p in bf16.model.parameters())  # weights stay fp32

@@ -18,7 +18,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from workflow_runs import fresh_copy, snakemake, write_synthetic_inputs
+from workflow_runs import snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -36,10 +36,9 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def report_zip(tmp_path_factory) -> Path:
-    """The synthetic workflow run to the end, and its report (zip)."""
-    wd = write_synthetic_inputs(fresh_copy(tmp_path_factory.mktemp("report")))
-    snakemake("--cores", "2", *CONFIG, cwd=wd)
+def report_zip(synthetic_run) -> Path:
+    """The report (zip) of the synthetic workflow run (conftest.synthetic_run)."""
+    wd, _ = synthetic_run
     snakemake("--report", "report.zip", *CONFIG, cwd=wd)
     return wd / "report.zip"
 

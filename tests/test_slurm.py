@@ -29,6 +29,8 @@ pytestmark = pytest.mark.slurm
 
 CIFAR = "cifar10_resnet56/alpha~0.0/seed~0"
 MNIST = "mnist_fc_ls/alpha~0.1/seed~0"
+# The plugin names a job's log folder and comment by its wildcards with "/" replaced by "_".
+MNIST_SLURM = MNIST.replace("/", "_")
 TARGETS = [f"results/evaluate/{run}/test.npz" for run in (CIFAR, MNIST)]
 LOCAL_RULES = {"all", "prepare_data"}
 TIMEOUT = 420  # per snakemake call; a status-command mistake makes snakemake hang forever
@@ -188,8 +190,8 @@ def test_changed_parameter_reruns_only_the_affected_jobs(cluster_workdir, partit
     _, out = run_slurm(cluster_workdir, partition, *TARGETS, configs=["changed.yaml"])
     jobs = slurm_jobs(run_id(out))
     assert sorted(c for _, _, c in jobs) == [
-        "rule_evaluate_wildcards_mnist_fc_ls_0.1_0",
-        "rule_train_wildcards_mnist_fc_ls_0.1_0",
+        f"rule_evaluate_wildcards_{MNIST_SLURM}",
+        f"rule_train_wildcards_{MNIST_SLURM}",
     ]
     assert cifar_model.stat().st_mtime_ns == before
     assert "Params have changed" in out
@@ -210,8 +212,8 @@ def test_failing_job_fails_the_run_and_reports_its_logs(cluster_workdir, partiti
     assert "Error in rule train" in out
     assert f"results/logs/train/{MNIST}.log" in out  # the rule's own log
     ((job_id, state, comment),) = slurm_jobs(run_id(out))
-    assert (state, comment) == ("FAILED", "rule_train_wildcards_mnist_fc_ls_0.1_0")
-    slurm_log = f".snakemake/slurm_logs/rule_train/mnist_fc_ls_0.1_0/{job_id}.log"
+    assert (state, comment) == ("FAILED", f"rule_train_wildcards_{MNIST_SLURM}")
+    slurm_log = f".snakemake/slurm_logs/rule_train/{MNIST_SLURM}/{job_id}.log"
     assert slurm_log in out  # the SLURM log, named in the error report
     assert "loss became nan" in (wd / slurm_log).read_text()
     # Nothing the failed job touched passes for finished: the next run trains it again.
@@ -257,7 +259,7 @@ def test_preempted_training_resumes_and_ends_bit_identical(cluster_workdir, part
         run_ids += re.findall(r"SLURM run ID: (\S+)", out)
     assert proc.returncode == 0, out
 
-    first = (wd / f".snakemake/slurm_logs/rule_train/mnist_fc_ls_0.1_0/{job_id}.log").read_text()
+    first = (wd / f".snakemake/slurm_logs/rule_train/{MNIST_SLURM}/{job_id}.log").read_text()
     stopped = re.search(r"received signal SIGUSR1 at step (\d+); checkpoint saved", first)
     assert stopped, first
     assert f"resuming from results/train/{MNIST}/checkpoint.pt at step {stopped[1]}" in (
@@ -266,7 +268,9 @@ def test_preempted_training_resumes_and_ends_bit_identical(cluster_workdir, part
     assert "Trying to restart job" in out
     states = sorted(s for _, s, _ in slurm_jobs(run_id(out)))
     assert states == ["COMPLETED", "FAILED"]
-    assert not (wd / "results/train" / MNIST / "checkpoint.pt").exists()
+    # kept after the run, small: without optimizer state (a rejected job is not trained again)
+    finished = torch.load(wd / "results/train" / MNIST / "checkpoint.pt", weights_only=False)
+    assert finished["finished"] and finished["optimizer"] is None
 
     # The same training uninterrupted, locally on the CPU (gpu=0) with the same single thread.
     preempted = weights(wd / target)

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -225,3 +226,15 @@ def test_unwritable_run_directory_fails_before_the_first_step(tmp_path):
     blocker.write_text("")
     with pytest.raises(PermissionError, match="cannot write into the run directory"):
         run(blocker / "run")
+
+
+def test_any_atomic_write_removes_the_stale_temporary_file_of_its_target(tmp_path):
+    from lsrepro.io import atomic_savez
+
+    target = tmp_path / "prepared.npz"
+    stale = tmp_path / ".prepared.npz.x81k2.tmp"  # what a SIGKILL during a write leaves
+    other = tmp_path / ".other.npz.abc.tmp"  # another output's: not ours to remove
+    stale.write_bytes(b"71 MB of half a file")
+    other.write_bytes(b"")
+    atomic_savez(target, a=np.arange(3))
+    assert target.exists() and not stale.exists() and other.exists()

@@ -7,23 +7,60 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workflow_runs import dry_run, fresh_copy, snakemake, write_synthetic_inputs
-
-PER_RUN = ("train", "evaluate", "fit_temperature", "calibration_metrics", "measure_geometry")
-PER_EXPERIMENT = ("plot_calibration_vs_alpha", "plot_geometry_vs_alpha")
-ONCE = ("tabulate_calibration", "tabulate_geometry", "all")
+from workflow_runs import dry_run, fresh_copy, snakemake
 
 
-def expected_jobs(datasets: int, runs: int, experiments: int, reliability: int, projections: int):
-    jobs = {"prepare_data": datasets, "split_data": datasets}
-    jobs |= {rule: runs for rule in PER_RUN} | {rule: experiments for rule in PER_EXPERIMENT}
-    jobs |= {rule: 1 for rule in ONCE}
-    return jobs | {"plot_reliability": reliability, "project_penultimate": projections}
+def expected_jobs(
+    *,
+    datasets: int,
+    direct: int,
+    distilled: int,
+    teachers: int,
+    experiments: int,
+    reliability: int,
+    projections: int,
+    information_runs: int,
+    translation: dict[str, int] | None = None,
+) -> Counter:
+    """Jobs of a full run: per dataset, per trained model (direct + distilled students), per
+    teacher, per experiment, and the once-only tables, figures and verdicts."""
+    models = direct + distilled
+    jobs = Counter(prepare_data=datasets, split_data=datasets)
+    jobs.update(train=direct, measure_geometry=direct, distill=distilled)
+    jobs.update(evaluate=models, fit_temperature=models, calibration_metrics=models)
+    jobs.update(cache_teacher_outputs=teachers, project_penultimate=projections)
+    jobs.update(plot_calibration_vs_alpha=experiments, plot_geometry_vs_alpha=experiments)
+    jobs.update(plot_reliability=reliability, estimate_information=information_runs)
+    once = ["tabulate_calibration", "tabulate_geometry", "judge_claims", "all",
+            "tabulate_fig5", "plot_distillation", "tabulate_mnist_toy",
+            "select_information_examples", "tabulate_information", "plot_information",
+            "relate_information_to_distillation"]
+    jobs.update({rule: 1 for rule in once})
+    jobs.update(translation or {})
+    return +jobs
 
 
-# 105 runs: CIFAR-10 ResNet-56 and AlexNet 8 alphas x 5 seeds, CIFAR-100 3 x 5, MNIST 2 x 5;
-# 4 reliability diagrams (Fig. 2) and 4 Fig. 1 rows x 2 triplets.
-PAPER_JOBS = expected_jobs(datasets=3, runs=105, experiments=5, reliability=4, projections=8)
+# The paper DAG. 110 direct runs: CIFAR-10 ResNet-56 and AlexNet 8 alphas x 5 seeds, CIFAR-100
+# 3 x 5, MNIST teachers 2 x 5 and the MNIST student alone 5; 70 distilled students: Fig. 5
+# (7 T + 5 LS teachers) x 5 seeds and the two MNIST toy students x 5; 40 teacher runs to cache
+# (ResNet-56 at the 6 Fig. 5 alphas x 5, MNIST teachers 2 x 5); 40 MI curves (every CIFAR-10
+# ResNet-56 run); 4 reliability diagrams (Fig. 2) and 4 Fig. 1 rows x 2 triplets.
+PAPER_JOBS = expected_jobs(
+    datasets=3, direct=110, distilled=70, teachers=40, experiments=6, reliability=4,
+    projections=8, information_runs=40,
+    # Multi30k: one corpus and vocabulary, 2 alphas x 3 seeds, one table and the two figures
+    translation={"prepare_corpus": 1, "train_vocabulary": 1, "train_translation": 6,
+                 "evaluate_tokens": 6, "decode_beam": 6, "tabulate_translation": 1,
+                 "plot_translation": 1, "plot_translation_reliability": 1},
+)
+# The synthetic preset: 12 direct runs (ResNet-56 2 alphas x 2 seeds, AlexNet 2, CIFAR-100 3,
+# MNIST 3), 8 students (Fig. 5: 3 cells x 2 seeds; MNIST 2), 6 cached teachers (ResNet-56
+# alpha 0 and 0.1 x 2 seeds, MNIST 2), 4 MI curves; prepared files stand in for the downloads.
+SYNTHETIC_JOBS = expected_jobs(
+    datasets=3, direct=12, distilled=8, teachers=6, experiments=6, reliability=4,
+    projections=8, information_runs=4,
+)
+del SYNTHETIC_JOBS["prepare_data"]
 
 
 def test_lint_is_silent():
@@ -47,22 +84,15 @@ def test_bad_config_fails_before_any_job(tmp_path):
     )
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    """A copy of the workflow with tiny synthetic prepared datasets in place of the downloads."""
-    return write_synthetic_inputs(fresh_copy(tmp_path_factory.mktemp("workflow")))
-
-
 CONFIG = ("--configfile", "synthetic.yaml")
 
 
 @pytest.fixture(scope="module")
-def completed(workdir) -> Path:
-    """The synthetic workflow, run to the end once for this module (checks its dry run first)."""
-    expected = expected_jobs(datasets=3, runs=11, experiments=5, reliability=4, projections=8)
-    del expected["prepare_data"]  # the synthetic prepared files stand in for the downloads
-    assert dry_run(workdir, *CONFIG) == expected
-    snakemake("--cores", "2", *CONFIG, cwd=workdir)
+def completed(synthetic_run) -> Path:
+    """The synthetic workflow run to the end (conftest.synthetic_run); its dry run beforehand
+    planned exactly the expected jobs."""
+    workdir, planned = synthetic_run
+    assert planned == SYNTHETIC_JOBS
     return workdir
 
 

@@ -77,6 +77,7 @@ def all_targets():
     if lsdistill.mnist_toy_wanted(config):
         targets += ["results/tables/mnist_toy.csv"]
     targets += information_targets()
+    targets += translation_targets()
     for name, fig in PROJECTION_FIGURES.items():
         dataset = lsconfig.dataset_for(config, fig["hard"])
         targets += expand(
@@ -217,6 +218,10 @@ localrules:
     judge_claims,
     plot_information,
     relate_information_to_distillation,
+    prepare_corpus,
+    tabulate_translation,
+    plot_translation,
+    plot_translation_reliability,
 
 
 # Cluster time limits from the model registry's per-step cost estimates (not measurements:
@@ -356,4 +361,80 @@ def get_claims_inputs(wildcards):
             inputs["information_vs_distillation"] = (
                 "results/tables/information_vs_distillation.csv"
             )
+    if TRANSLATION_RUNS:
+        inputs["translation_per_seed"] = "results/tables/translation_per_seed.csv"
     return inputs
+
+
+# --- Translation (rules in translation.smk; logic in lsrepro.translation.plan) -------------
+from lsrepro.translation import plan as lstranslation  # noqa: E402
+
+# Translation runs are RunKeys too, in their own {trun} wildcard (their paths live under
+# results/translation/, so no output can match an image {run} rule).
+TRANSLATION_RUNS = lstranslation.runs(config)
+TRANSLATION_CORPUS = lstranslation.corpus_path(config)
+TRANSLATION_VOCAB = lstranslation.vocab_path(config)
+
+
+wildcard_constraints:
+    trun=lsruns.wildcard_pattern(TRANSLATION_RUNS),
+
+
+def translation_key(wildcards):
+    return lsruns.parse(wildcards.trun)
+
+
+def expand_translation_runs(pattern):
+    return [pattern.format(trun=key.fragment) for key in TRANSLATION_RUNS]
+
+
+def get_translation_corpus_files(wildcards):
+    return lstranslation.corpus_files(config)
+
+
+def get_translation_corpus_params(wildcards):
+    corpus = config["translation"]["corpus"]
+    return {**corpus, "splits": lstranslation.corpus_splits(config)}
+
+
+def get_translation_recipe(wildcards):
+    experiment = translation_key(wildcards).experiment
+    return lstranslation.engine_recipe(lstranslation.recipe(config, experiment))
+
+
+def get_translation_max_tokens(wildcards):
+    return get_translation_recipe(wildcards)["max_tokens"]
+
+
+def translation_train_runtime(wildcards, attempt):
+    """Minutes for one translation training job (registry cost estimate per token batch)."""
+    return lsregistry.train_minutes(get_translation_recipe(wildcards), attempt)
+
+
+def get_translation_run_key(wildcards):
+    return translation_key(wildcards).as_dict()
+
+
+def get_translation_splits(wildcards):
+    return lstranslation.split_labels(config)
+
+
+def get_translation_run_info(wildcards):
+    return [lstranslation.run_info(config, key) for key in TRANSLATION_RUNS]
+
+
+def get_translation_reliability_inputs(wildcards):
+    models = lstranslation.comparison_runs(config)
+    return {
+        role: lstranslation.run_path(key, "evaluate", "reliability.csv")
+        for role, key in models.items()
+    }
+
+
+def get_translation_ls_alpha(wildcards):
+    return float(lstranslation.comparison_runs(config)["smooth"].alpha)
+
+
+def translation_targets():
+    """The stage's tables and figures; none when translation.run is empty."""
+    return lstranslation.targets(config)

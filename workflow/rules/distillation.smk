@@ -57,10 +57,30 @@ rule tabulate_fig5:
     input:
         unpack(get_fig5_inputs),
     output:
-        per_seed="results/tables/fig5_distillation.csv",
-        summary="results/tables/fig5_summary.csv",
+        per_seed=report(
+            "results/tables/fig5_distillation.csv",
+            caption="../report/distillation.rst",
+            category="Distillation, Fig. 5",
+            subcategory="CIFAR-10 ResNet-56 -> AlexNet",
+            labels={
+                "table": "Fig. 5 per seed",
+                "content": "accuracy, gamma, agreement",
+            },
+        ),
+        summary=report(
+            "results/tables/fig5_summary.csv",
+            caption="../report/distillation.rst",
+            category="Distillation, Fig. 5",
+            subcategory="CIFAR-10 ResNet-56 -> AlexNet",
+            labels={
+                "table": "Fig. 5 summary",
+                "content": "min/mean/max, 95 % interval",
+            },
+        ),
     log:
         "results/logs/tabulate_fig5.log",
+    conda:
+        "../../envs/lsrepro.yaml"
     params:
         records=get_fig5_records,
         student_flip=get_fig5_student_flip,
@@ -75,9 +95,17 @@ rule plot_distillation:
         summary=rules.tabulate_fig5.output.summary,
     output:
         pdf="results/figures/distillation/fig5.pdf",
-        png="results/figures/distillation/fig5.png",
+        png=report(
+            "results/figures/distillation/fig5.png",
+            caption="../report/distillation.rst",
+            category="Distillation, Fig. 5",
+            subcategory="CIFAR-10 ResNet-56 -> AlexNet",
+            labels={"figure": "Fig. 5", "content": "accuracy vs gamma"},
+        ),
     log:
         "results/logs/plot_distillation.log",
+    conda:
+        "../../envs/lsrepro.yaml"
     script:
         "../scripts/plot_distillation.py"
 
@@ -88,9 +116,17 @@ rule tabulate_mnist_toy:
         get_mnist_toy_inputs,
     output:
         per_seed="results/tables/mnist_toy_per_seed.csv",
-        summary="results/tables/mnist_toy.csv",
+        summary=report(
+            "results/tables/mnist_toy.csv",
+            caption="../report/mnist_toy.rst",
+            category="Distillation, Fig. 5",
+            subcategory="MNIST toy (A.5)",
+            labels={"table": "MNIST toy", "content": "test error, paper vs ours"},
+        ),
     log:
         "results/logs/tabulate_mnist_toy.log",
+    conda:
+        "../../envs/lsrepro.yaml"
     params:
         records=get_mnist_toy_records,
         confidence=config["calibration"]["confidence"],

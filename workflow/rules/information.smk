@@ -52,7 +52,16 @@ rule tabulate_information:
         curves=expand_runs("results/information/{run}/mi.csv", INFORMATION_RUNS),
     output:
         per_seed="results/tables/information_per_seed.csv",
-        summary="results/tables/information_summary.csv",
+        summary=report(
+            "results/tables/information_summary.csv",
+            caption="../report/information.rst",
+            category="Information, Fig. 6",
+            subcategory="tables",
+            labels={
+                "table": "MI summary",
+                "content": "per alpha and step, over seeds",
+            },
+        ),
     log:
         "results/logs/tabulate_information.log",
     conda:
@@ -70,7 +79,13 @@ rule plot_information:
         summary=rules.tabulate_information.output.summary,
     output:
         pdf="results/figures/information/{experiment}.pdf",
-        png="results/figures/information/{experiment}.png",
+        png=report(
+            "results/figures/information/{experiment}.png",
+            caption="../report/information.rst",
+            category="Information, Fig. 6",
+            subcategory="{experiment}",
+            labels={"figure": "Fig. 6", "experiment": "{experiment}"},
+        ),
     log:
         "results/logs/plot_information/{experiment}.log",
     conda:
@@ -85,9 +100,24 @@ rule relate_information_to_distillation:
         summary=rules.tabulate_information.output.summary,
         fig5="results/tables/fig5_distillation.csv",
     output:
-        table="results/tables/information_vs_distillation.csv",
+        table=report(
+            "results/tables/information_vs_distillation.csv",
+            caption="../report/information.rst",
+            category="Information, Fig. 6",
+            subcategory="tables",
+            labels={"table": "MI vs distillation", "content": "Spearman, C13"},
+        ),
         pdf="results/figures/information/vs_distillation.pdf",
-        png="results/figures/information/vs_distillation.png",
+        png=report(
+            "results/figures/information/vs_distillation.png",
+            caption="../report/information.rst",
+            category="Information, Fig. 6",
+            subcategory="tables",
+            labels={
+                "figure": "MI vs distillation",
+                "experiment": "teachers of Fig. 5",
+            },
+        ),
     log:
         "results/logs/relate_information_to_distillation.log",
     conda:

@@ -1,7 +1,7 @@
 """Snakemake adapter: rule tabulate_geometry."""
 
 from lsrepro.io import setup_logging
-from lsrepro.stages import tabulate_geometry
+from lsrepro.representation.files import tabulate_geometry
 
 setup_logging(snakemake.log[0])
 tabulate_geometry(

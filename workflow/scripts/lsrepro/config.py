@@ -210,6 +210,7 @@ def _cross_reference_problems(config: dict[str, Any]) -> list[str]:
     for section in ("calibration", "representation"):
         problems += _comparison_problems(config, section)
     problems += _distillation_problems(config)
+    problems += _translation_problems(config)
     return problems
 
 
@@ -393,6 +394,13 @@ def _distillation_problems(config: dict[str, Any]) -> list[str]:
             if name not in sets_:
                 problems.append(f"distillation.{figure}.{role}: unknown {name!r}")
     return problems + _information_problems(config)
+
+
+def _translation_problems(config: dict[str, Any]) -> list[str]:
+    """References and model specs of the translation section (lsrepro.translation.plan)."""
+    from lsrepro.translation.plan import problems
+
+    return problems(config)
 
 
 def _information_problems(config: dict[str, Any]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import platform
@@ -23,6 +24,10 @@ def atomic_path(path: Path | str, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; renamed onto ``path`` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # A writer killed mid-write (SIGKILL) leaves its temporary file behind; one job owns each
+    # output, so any such file of this path is stale: remove it rather than keep it forever.
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*{suffix}"):
+        stale.unlink(missing_ok=True)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     os.close(fd)
     tmp = Path(name)
@@ -49,6 +54,21 @@ def atomic_torch_save(obj: Any, path: Path | str) -> None:
     import torch
 
     atomic_write(path, lambda f: torch.save(obj, f))
+
+
+def write_csv(frame: Any, path: Path | str) -> None:
+    """A pandas DataFrame as CSV (no index), atomically."""
+    text = frame.to_csv(index=False)
+    atomic_write(path, lambda f: f.write(text.encode()))
+
+
+def concat_csv(paths: Any) -> Any:
+    """The rows of several CSV files as one DataFrame (an empty list is an error)."""
+    import pandas as pd
+
+    if not paths:
+        raise ValueError("nothing to tabulate: no per-run files")
+    return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
 
 
 def write_json(path: Path | str, obj: Any) -> None:

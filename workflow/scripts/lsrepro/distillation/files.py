@@ -11,12 +11,7 @@ import numpy as np
 import pandas as pd
 
 from lsrepro.distillation import tables
-from lsrepro.io import atomic_write
-
-
-def write_csv(frame: pd.DataFrame, path: Path | str) -> None:
-    text = frame.to_csv(index=False)
-    atomic_write(path, lambda f: f.write(text.encode()))
+from lsrepro.io import write_csv
 
 
 def tabulate_fig5(

@@ -26,7 +26,7 @@ from scipy import stats
 from lsrepro.aggregate import summarize_over_seeds
 from lsrepro.data import load_prepared, load_split
 from lsrepro.information.experiment import CURVE_COLUMNS, information_curve, select_examples
-from lsrepro.io import atomic_savez, atomic_write
+from lsrepro.io import atomic_savez, write_csv
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +55,6 @@ SUMMARY_VALUES: tuple[str, ...] = (
 _RUN_KEYS = ("experiment", "alpha", "seed")
 _SNAPSHOT = re.compile(r"step~(\d+)\.pt")
 
-
-def _write_csv(df: pd.DataFrame, path: Path | str) -> None:
-    atomic_write(path, lambda f: f.write(df.to_csv(index=False).encode()))
 
 
 def select_examples_file(
@@ -160,7 +157,7 @@ def estimate_information_file(
         seed=seed,
         device=device,
     )
-    _write_csv(curve, out_csv)
+    write_csv(curve, out_csv)
     return curve
 
 
@@ -213,8 +210,8 @@ def tabulate_information(
         .reset_index()
     )
     summary = summary.merge(extremes, on=[*by, "variable"], how="left", validate="one_to_one")
-    _write_csv(per_seed, per_seed_out)
-    _write_csv(summary, summary_out)
+    write_csv(per_seed, per_seed_out)
+    write_csv(summary, summary_out)
     return summary
 
 
@@ -358,5 +355,5 @@ def information_vs_distillation(
         spearman_ci_upper=hi,
         n_teachers=len(table),
     ).reset_index(drop=True)
-    _write_csv(table, out_csv)
+    write_csv(table, out_csv)
     return table

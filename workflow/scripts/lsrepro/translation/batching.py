@@ -130,6 +130,10 @@ class TokenBatches:
     def batches_per_epoch(self) -> int:
         return len(self.batches)
 
+    def epoch(self, steps_done: int) -> float:
+        """Passes over the training pairs after ``steps_done`` steps (BatchSource protocol)."""
+        return steps_done / self.batches_per_epoch
+
     def data_sha256(self) -> str:
         h = hashlib.sha256()
         for x, y in zip(self.src_ids, self.tgt_ids, strict=True):

@@ -1,11 +1,7 @@
-"""Artifact-level entry points of the CPU stages (representation, tables, figures).
-
-Each function reads the files a rule declares as input and writes the files it declares as
-output; the math lives in :mod:`lsrepro.geometry`, :mod:`lsrepro.projection` and
-:mod:`lsrepro.aggregate`. The calibration stage's entry points are in
-:mod:`lsrepro.calibration.files`.
-
-A run is identified in every table by ``experiment, dataset, architecture, alpha, seed``.
+"""File-level entry points of the representation stage (rules ``measure_geometry``,
+``tabulate_geometry``, ``project_penultimate``, ``plot_geometry_vs_alpha``): each reads the files
+its rule declares as input and writes the ones it declares as output; the maths lives in
+:mod:`lsrepro.geometry` and :mod:`lsrepro.projection`, the summaries in :mod:`lsrepro.aggregate`.
 """
 
 from __future__ import annotations
@@ -16,35 +12,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from lsrepro import aggregate, geometry, projection
-from lsrepro.io import atomic_write, write_json
+from lsrepro.evaluation.artifact import load as load_evaluation
+from lsrepro.io import write_csv, write_json
 
 log = logging.getLogger(__name__)
-RUN_KEYS = ("experiment", "dataset", "architecture", "alpha", "seed")
-
-
-def load_evaluation(path: Path | str) -> dict[str, np.ndarray]:
-    """An evaluate artifact (see :mod:`lsrepro.evaluation.artifact`) as a dict of arrays."""
-    with np.load(path) as z:
-        return {key: z[key] for key in z.files}
-
-
-def write_csv(frame: pd.DataFrame, path: Path | str) -> None:
-    text = frame.to_csv(index=False)
-    atomic_write(path, lambda f: f.write(text.encode()))
-
-
-def concat_csv(paths: Sequence[Path | str]) -> pd.DataFrame:
-    if not paths:
-        raise ValueError("nothing to tabulate: no per-run files")
-    return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
-
-
-
-# --- representation -----------------------------------------------------------------------------
+RUN_KEYS = ("experiment", "dataset", "architecture", "alpha", "seed")  # direct runs only
 
 
 def geometry_file(

@@ -1,0 +1,226 @@
+# Translation stage (paper §3, Figs. 3-4, Table 3 EN-DE row): a label-smoothed Transformer.
+# Runs are (experiment, alpha, seed) of config translation.run in the {trun} wildcard; every
+# path is under results/translation/ (lsrepro.translation.plan), apart from the image {run}s.
+
+
+# The parallel corpus as one verified artifact with its content digest. Multi30k comes from
+# the mirror or a verified download (mirror and data_dir are read from the config, not params,
+# like prepare_data); another corpus from the files it names (inputs).
+rule prepare_corpus:
+    input:
+        get_translation_corpus_files,
+    output:
+        corpus=TRANSLATION_CORPUS,
+    log:
+        "results/logs/prepare_corpus.log",
+    conda:
+        "../../envs/lsrepro.yaml"
+    params:
+        corpus=get_translation_corpus_params,
+    script:
+        "../scripts/prepare_corpus.py"
+
+
+# The joint sentencepiece vocabulary, trained on the training split only (a pinned artifact).
+rule train_vocabulary:
+    input:
+        corpus=rules.prepare_corpus.output.corpus,
+    output:
+        vocab=TRANSLATION_VOCAB,
+    log:
+        "results/logs/train_vocabulary.log",
+    conda:
+        "../../envs/lsrepro.yaml"
+    params:
+        vocab=config["translation"]["vocab"],
+    script:
+        "../scripts/train_vocabulary.py"
+
+
+# Train one Transformer per (experiment, alpha, seed): the engine's loop with token batches
+# and label smoothing; resumable and preemptible like rule train.
+rule train_translation:
+    input:
+        corpus=rules.prepare_corpus.output.corpus,
+        vocab=rules.train_vocabulary.output.vocab,
+    output:
+        model="results/translation/train/{trun}/model.pt",
+        history="results/translation/train/{trun}/history.csv",
+        snapshots=directory("results/translation/train/{trun}/snapshots"),
+    log:
+        "results/logs/train_translation/{trun}.log",
+    benchmark:
+        "results/benchmarks/train_translation/{trun}.tsv"
+    conda:
+        "../../envs/lsrepro.yaml"
+    threads: 4
+    resources:
+        gpu=1,
+        runtime=translation_train_runtime,
+        mem_mb=8000,
+    params:
+        recipe=get_translation_recipe,
+        run=get_translation_run_key,
+    script:
+        "../scripts/train_translation.py"
+
+
+# Teacher-forced next-token calibration on val and test at every T of the grid and at T fitted
+# on validation NLL (Fig. 3, Fig. 4 ECE/NLL panels, Table 3 EN-DE row).
+rule evaluate_tokens:
+    input:
+        model=rules.train_translation.output.model,
+        corpus=rules.prepare_corpus.output.corpus,
+        vocab=rules.train_vocabulary.output.vocab,
+    output:
+        tokens="results/translation/evaluate/{trun}/tokens.csv",
+        temperature="results/translation/evaluate/{trun}/temperature.json",
+        reliability="results/translation/evaluate/{trun}/reliability.csv",
+    log:
+        "results/logs/evaluate_tokens/{trun}.log",
+    conda:
+        "../../envs/lsrepro.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+        runtime=evaluate_runtime,
+        mem_mb=8000,
+    params:
+        splits=get_translation_splits,
+        temperatures=config["translation"]["temperatures"],
+        max_tokens=get_translation_max_tokens,
+        metrics=get_calibration_metric_params,
+        fit=get_calibration_fit_params,
+    script:
+        "../scripts/evaluate_tokens.py"
+
+
+# Beam search with log_softmax(z / T) at every step, at every T of the grid and the fitted T;
+# greedy at T = 1 as a reference; sacrebleu BLEU (cased, uncased) and chrF (Fig. 4 BLEU).
+rule decode_beam:
+    input:
+        model=rules.train_translation.output.model,
+        corpus=rules.prepare_corpus.output.corpus,
+        vocab=rules.train_vocabulary.output.vocab,
+        temperature=rules.evaluate_tokens.output.temperature,
+    output:
+        bleu="results/translation/evaluate/{trun}/bleu.csv",
+        hypotheses=directory("results/translation/evaluate/{trun}/hypotheses"),
+    log:
+        "results/logs/decode_beam/{trun}.log",
+    benchmark:
+        "results/benchmarks/decode_beam/{trun}.tsv"
+    conda:
+        "../../envs/lsrepro.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+        runtime=evaluate_runtime,
+        mem_mb=8000,
+    params:
+        splits=get_translation_splits,
+        temperatures=config["translation"]["temperatures"],
+        beam=config["translation"]["beam"],
+        max_sentences=config["translation"]["max_sentences"],
+    script:
+        "../scripts/decode_beam.py"
+
+
+# Per-seed and over-seed tables (read by the verdicts, C10) and Table 3's EN-DE row.
+rule tabulate_translation:
+    input:
+        tokens=expand_translation_runs("results/translation/evaluate/{trun}/tokens.csv"),
+        temperatures=expand_translation_runs(
+            "results/translation/evaluate/{trun}/temperature.json"
+        ),
+        bleu=expand_translation_runs("results/translation/evaluate/{trun}/bleu.csv"),
+    output:
+        per_seed=report(
+            "results/tables/translation_per_seed.csv",
+            caption="../report/translation.rst",
+            category="Translation, Fig. 4",
+            subcategory="Tables",
+            labels={"table": "per seed", "content": "BLEU, token ECE and NLL vs T"},
+        ),
+        summary=report(
+            "results/tables/translation_summary.csv",
+            caption="../report/translation.rst",
+            category="Translation, Fig. 4",
+            subcategory="Tables",
+            labels={"table": "summary", "content": "mean, 95 % interval over seeds"},
+        ),
+        table3=report(
+            "results/tables/translation_table3.csv",
+            caption="../report/translation.rst",
+            category="Translation, Fig. 4",
+            subcategory="Tables",
+            labels={
+                "table": "Table 3 EN-DE row",
+                "content": "ECE, paper (WMT) vs ours",
+            },
+        ),
+    log:
+        "results/logs/tabulate_translation.log",
+    conda:
+        "../../envs/lsrepro.yaml"
+    params:
+        runs=get_translation_run_info,
+        tokens_with_eos=config["translation"]["tokens_with_eos"],
+        confidence=config["calibration"]["confidence"],
+    script:
+        "../scripts/tabulate_translation.py"
+
+
+# Fig. 4: beam BLEU and token ECE vs T per model, token NLL vs T; val (as the paper) and test.
+rule plot_translation:
+    input:
+        per_seed=rules.tabulate_translation.output.per_seed,
+    output:
+        pdf="results/figures/translation/fig4.pdf",
+        png=report(
+            "results/figures/translation/fig4.png",
+            caption="../report/translation.rst",
+            category="Translation, Fig. 4",
+            subcategory="Figures",
+            labels={"figure": "Fig. 4", "content": "validation split"},
+        ),
+        test_pdf="results/figures/translation/fig4_test.pdf",
+        test_png=report(
+            "results/figures/translation/fig4_test.png",
+            caption="../report/translation.rst",
+            category="Translation, Fig. 4",
+            subcategory="Figures",
+            labels={"figure": "Fig. 4", "content": "test split"},
+        ),
+    log:
+        "results/logs/plot_translation.log",
+    conda:
+        "../../envs/lsrepro.yaml"
+    params:
+        corpus=config["translation"]["corpus"],
+    script:
+        "../scripts/plot_translation.py"
+
+
+# Fig. 3: token reliability diagram, hard targets at T = 1 and fitted T vs LS (model_seed).
+rule plot_translation_reliability:
+    input:
+        unpack(get_translation_reliability_inputs),
+    output:
+        pdf="results/figures/translation/fig3.pdf",
+        png=report(
+            "results/figures/translation/fig3.png",
+            caption="../report/translation.rst",
+            category="Translation, Fig. 4",
+            subcategory="Figures",
+            labels={"figure": "Fig. 3", "content": "token reliability, validation"},
+        ),
+    log:
+        "results/logs/plot_translation_reliability.log",
+    conda:
+        "../../envs/lsrepro.yaml"
+    params:
+        alpha=get_translation_ls_alpha,
+        corpus=config["translation"]["corpus"],
+    script:
+        "../scripts/plot_translation_reliability.py"

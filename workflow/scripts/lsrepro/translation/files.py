@@ -1,0 +1,754 @@
+"""File-level entry points of the translation stage (paper §3, Figs. 3–4, Table 3 EN-DE row).
+
+Each function reads the files its rule declares as input and writes the files it declares as
+output; the maths lives in the sibling modules (corpus, vocab, model, batching, beam, bleu,
+token_eval) and in :mod:`lsrepro.calibration` and :mod:`lsrepro.training`.
+
+Rules and functions:
+
+* ``prepare_corpus`` → :func:`prepare_corpus_file`: Multi30k (mirror or verified download) or a
+  corpus from local files, one artifact with its content digest.
+* ``train_vocabulary`` → :func:`train_vocabulary_file`: the joint sentencepiece model.
+* ``train_translation`` → :func:`train_translation_files`: the engine's :func:`train` with
+  :class:`TokenBatches` and :class:`LabelSmoothing` (padding = IGNORE_INDEX never counts).
+* ``evaluate_tokens`` → :func:`evaluate_tokens_files`: teacher-forced next-token calibration.
+* ``decode_beam`` → :func:`decode_files`: beam search at every temperature, BLEU and chrF.
+* ``tabulate_translation`` → :func:`tabulate_translation`; ``plot_translation`` →
+  :func:`fig4_file`, :func:`fig3_file`.
+
+Token evaluation protocol (our choices where the paper is silent): every non-pad target
+position of the validation (and test) split, the correct prefix given; ``positions = all``
+includes the EOS position of each sentence, ``no_eos`` leaves it out (both reported; the config
+key ``tokens_with_eos`` picks the headline columns). The temperature is fitted on **all**
+validation positions by minimising the mean NLL (:func:`lsrepro.calibration.fit_temperature_chunks`
+over logits *recomputed* batch by batch on the device, never an N×V matrix in memory; one
+forward pass over the split per Newton iteration). Bootstrap intervals (T = 1 and fitted T)
+resample tokens, not sentences: tokens of one sentence are correlated, so these intervals are
+narrower than a sentence-level bootstrap's; the intervals over training seeds in the summary
+table are the ones the verdicts use.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from lsrepro import aggregate, calibration
+from lsrepro.io import atomic_write, write_json
+from lsrepro.runs import fmt_float
+from lsrepro.training.batches import IGNORE_INDEX
+from lsrepro.training.checkpoints import load_model
+from lsrepro.training.loop import TrainResult, init_model, train
+from lsrepro.training.objectives import LabelSmoothing
+from lsrepro.training.recipe import Recipe
+from lsrepro.translation.batching import TokenBatches, length_batches, pad_batch
+from lsrepro.translation.beam import translate
+from lsrepro.translation.bleu import corpus_scores
+from lsrepro.translation.corpus import (
+    Corpus,
+    load_corpus,
+    load_multi30k,
+    read_parallel,
+    save_corpus,
+)
+from lsrepro.translation.token_eval import TokenPredictions, token_predictions
+from lsrepro.translation.vocab import BOS_ID, EOS_ID, PAD_ID, Vocab, load_vocab, save_vocab
+from lsrepro.translation.vocab import train_vocab as train_vocab_model
+
+log = logging.getLogger(__name__)
+SPECIALS = {"pad_id": PAD_ID, "bos_id": BOS_ID, "eos_id": EOS_ID}
+POSITIONS = ("all", "no_eos")
+#: Metrics of the temperature grid (point estimates; T = 1 and the fitted T get every metric of
+#: the bootstrap report with intervals).
+GRID_METRICS = ("accuracy", "nll", "ece")
+
+
+def _write_csv(frame: pd.DataFrame, path: Path | str) -> None:
+    text = frame.to_csv(index=False)
+    atomic_write(path, lambda f: f.write(text.encode()))
+
+
+def _same_temperature(a: float, b: float) -> bool:
+    return math.isclose(float(a), float(b), rel_tol=0.0, abs_tol=1e-9)
+
+
+# --- corpus and vocabulary ----------------------------------------------------------------------
+
+
+def prepare_corpus_file(
+    *,
+    name: str,
+    src: str,
+    tgt: str,
+    splits: Sequence[str],
+    files: Mapping[str, Mapping[str, str]] | None,
+    mirror: str | None,
+    data_dir: str,
+    out: Path | str,
+) -> Corpus:
+    """Read the corpus (Multi30k: ``<mirror>/multi30k`` or a verified download into
+    ``<data_dir>/multi30k``; another corpus: ``files``) and write its artifact to ``out``."""
+    if files:
+        missing = [s for s in splits if s not in files]
+        if missing:
+            raise ValueError(f"corpus {name!r}: files lack split(s) {missing}")
+        corpus = read_parallel({s: files[s] for s in splits}, name=name, src_lang=src, tgt_lang=tgt)
+    else:
+        corpus = load_multi30k(
+            mirror=mirror,
+            root=data_dir,
+            download=mirror is None,
+            src_lang=src,
+            tgt_lang=tgt,
+            splits=tuple(splits),
+        )
+    digest = save_corpus(corpus, out)
+    log.info(
+        "corpus %s %s-%s: %s; digest %s",
+        name,
+        src,
+        tgt,
+        ", ".join(f"{s} {len(corpus.splits[s])} pairs" for s in splits),
+        digest,
+    )
+    return corpus
+
+
+def train_vocabulary_file(
+    *, corpus: Path | str, size: int, model_type: str, out: Path | str
+) -> Vocab:
+    """Joint vocabulary on the training split (source sentences, then target sentences)."""
+    data = load_corpus(corpus)
+    vocab = train_vocab_model(
+        data.src("train") + data.tgt("train"), vocab_size=size, model_type=model_type
+    )
+    save_vocab(vocab, out)
+    log.info("vocabulary: %d pieces (%s), sha256 %s", len(vocab), model_type, vocab.sha256)
+    return vocab
+
+
+def _encoded(vocab: Vocab, corpus: Corpus, split: str) -> tuple[list[list[int]], list[list[int]]]:
+    return vocab.encode(corpus.src(split)), vocab.encode(corpus.tgt(split))
+
+
+# --- training -----------------------------------------------------------------------------------
+
+
+def train_translation_files(
+    *,
+    corpus: Path | str,
+    vocab: Path | str,
+    recipe: dict[str, Any],
+    alpha: float,
+    seed: int,
+    out_dir: Path | str,
+    threads: int,
+    run: dict[str, Any],
+    max_steps: int | None = None,
+) -> TrainResult:
+    """Train one Transformer with label smoothing ``alpha`` on the corpus's training split.
+
+    ``recipe``: the engine form (:func:`lsrepro.translation.plan.engine_recipe`) with
+    ``max_tokens``. Training pairs longer than the model's positions (``max_len - 1`` pieces) or
+    than ``max_tokens`` are left out (fairseq's ``--skip-invalid-size-inputs-valid-test``), and
+    counted in the log. model.pt's metadata carries ``build_args`` (vocab size, pad id), the
+    vocabulary's sha256 and the corpus digest.
+    """
+    from lsrepro.models import build_model
+    from lsrepro.models.registry import resolve
+    from lsrepro.training.images import configure_torch
+
+    device = configure_torch(threads)
+    data = load_corpus(corpus)
+    voc = load_vocab(vocab)
+    spec = Recipe.from_config(recipe)
+    max_tokens = int(spec.extra["max_tokens"])
+    max_len = int(resolve(spec.model)["max_len"])
+    src_ids, tgt_ids = _encoded(voc, data, "train")
+    keep = [
+        i
+        for i, (x, y) in enumerate(zip(src_ids, tgt_ids, strict=True))
+        if len(x) + 1 <= max_len and len(y) + 1 <= max_len and len(x) + len(y) + 2 <= max_tokens
+    ]
+    if len(keep) < len(src_ids):
+        log.warning(
+            "left out %d of %d training pairs longer than the model's %d positions or "
+            "max_tokens %d",
+            len(src_ids) - len(keep),
+            len(src_ids),
+            max_len,
+            max_tokens,
+        )
+    src_ids, tgt_ids = [src_ids[i] for i in keep], [tgt_ids[i] for i in keep]
+    build_args = {"vocab_size": len(voc), "pad_id": PAD_ID}
+    model = init_model(lambda: build_model(spec.model, **build_args), seed).to(device)
+    batches = TokenBatches(src_ids, tgt_ids, max_tokens, seed=seed, device=device, **SPECIALS)
+    log.info(
+        "training %s (%d parameters) on %s %s-%s: %d pairs, %d batches of <= %d tokens per "
+        "epoch, alpha %g, seed %d, device %s, %d threads",
+        spec.model,
+        sum(p.numel() for p in model.parameters() if p.requires_grad),
+        data.name,
+        data.src_lang,
+        data.tgt_lang,
+        len(src_ids),
+        batches.batches_per_epoch,
+        max_tokens,
+        alpha,
+        seed,
+        device,
+        threads,
+    )
+    return train(
+        model=model,
+        objective=LabelSmoothing(alpha),
+        batches=batches,
+        recipe=spec,
+        seed=seed,
+        out_dir=Path(out_dir),
+        metadata={
+            "corpus": data.name,
+            "direction": f"{data.src_lang}-{data.tgt_lang}",
+            "corpus_digest": data.digest(),
+            "vocab_sha256": voc.sha256,
+            "build_args": build_args,
+            "run": run,
+        },
+        device=device,
+        max_steps=max_steps,
+    )
+
+
+def _load_checked(
+    model: Path | str, corpus: Path | str, vocab: Path | str, threads: int
+) -> tuple[torch.nn.Module, dict[str, Any], Corpus, Vocab, str]:
+    """Model, its metadata, corpus and vocabulary; the model must have been trained on both."""
+    from lsrepro.data import DataIntegrityError
+    from lsrepro.training.images import configure_torch
+
+    device = configure_torch(threads)
+    net, meta = load_model(model, device)
+    data = load_corpus(corpus)
+    voc = load_vocab(vocab, expected_sha256=meta.get("vocab_sha256"))
+    if meta.get("corpus_digest") != data.digest():
+        raise DataIntegrityError(
+            f"{model} was trained on corpus {meta.get('corpus_digest')}, but {corpus} has "
+            f"digest {data.digest()}: re-run train_translation"
+        )
+    return net, meta, data, voc, device
+
+
+# --- teacher-forced token calibration (Fig. 3, Table 3) -----------------------------------------
+
+
+def _logit_chunks(
+    model: torch.nn.Module,
+    src_ids: Sequence[Sequence[int]],
+    tgt_ids: Sequence[Sequence[int]],
+    max_tokens: int,
+    device: str | torch.device,
+):
+    """A function returning a fresh stream of (logits (n, V), labels (n,)) of the counted
+    positions, recomputed on ``device`` (the input of ``fit_temperature_chunks``)."""
+    src_len = np.array([len(x) for x in src_ids])
+    tgt_len = np.array([len(y) for y in tgt_ids])
+    order = np.lexsort((np.arange(len(src_ids)), src_len, tgt_len))
+    groups = length_batches(src_len, tgt_len, max_tokens, order)
+
+    @torch.no_grad()
+    def stream() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for rows in groups:
+            src, tgt_in, tgt_out = pad_batch(
+                [src_ids[i] for i in rows], [tgt_ids[i] for i in rows], **SPECIALS
+            )
+            tgt_out = tgt_out.to(device)
+            mask = tgt_out.ne(IGNORE_INDEX)
+            logits = model(src.to(device), tgt_in.to(device))[mask].float()
+            yield logits, tgt_out[mask]
+
+    return stream
+
+
+def _report(
+    pred: TokenPredictions, *, temperature: float, bootstrap: dict[str, Any]
+) -> pd.DataFrame:
+    """Every vector metric with bootstrap intervals (over tokens) at one temperature."""
+    return calibration.calibration_report_from_vectors(
+        pred.confidence,
+        pred.correct,
+        true_logprob=-pred.nll,
+        temperature=temperature,
+        n_bins=bootstrap["n_bins"],
+        n_resamples=bootstrap["n_resamples"],
+        seed=bootstrap["seed"],
+        coverage=bootstrap["coverage"],
+        smece_resamples=bootstrap.get("smece_resamples"),
+    )
+
+
+def _point(pred: TokenPredictions, n_bins: int) -> pd.DataFrame:
+    values = {
+        "accuracy": float(pred.correct.mean()),
+        "nll": float(pred.nll.mean()),
+        "ece": calibration.ece_from_vectors(pred.confidence, pred.correct, n_bins),
+    }
+    return pd.DataFrame(
+        {
+            "metric": list(values),
+            "estimate": list(values.values()),
+            "lower": np.nan,
+            "upper": np.nan,
+            "se": np.nan,
+            "n_resamples": 0,
+            "n_bins": n_bins,
+            "n_examples": len(pred),
+        }
+    )
+
+
+def evaluate_tokens_files(
+    *,
+    model: Path | str,
+    corpus: Path | str,
+    vocab: Path | str,
+    splits: Mapping[str, str],
+    temperatures: Sequence[float],
+    max_tokens: int,
+    n_bins: int,
+    n_resamples: int,
+    smece_resamples: int | None,
+    bootstrap_seed: int,
+    coverage: float,
+    tolerance: float,
+    temperature_bounds: Sequence[float],
+    threads: int,
+    tokens_out: Path | str,
+    temperature_out: Path | str,
+    reliability_out: Path | str,
+) -> pd.DataFrame:
+    """Teacher-forced next-token metrics on every split of ``splits`` (corpus split -> table
+    label, ``val`` first) at every grid temperature and at T fitted on validation NLL.
+
+    Writes ``tokens_out``: one row per (split, temperature, scaling ∈ {grid, fitted}, positions
+    ∈ {all, no_eos}, metric) with ``estimate, lower, upper, se, n_resamples, n_bins,
+    n_examples`` (= tokens); grid temperatures other than 1 carry point estimates of accuracy,
+    NLL (nats) and ECE (fraction) only. ``temperature_out``: the fit (JSON). ``reliability_out``:
+    reliability bins per (split, scaling ∈ {none, temperature}, positions).
+    """
+    if "val" not in splits:
+        raise ValueError(f"splits must include val (the temperature is fitted on it): {splits}")
+    net, meta, data, voc, device = _load_checked(model, corpus, vocab, threads)
+    src, tgt = _encoded(voc, data, "val")
+    t0 = time.perf_counter()
+    fit = calibration.fit_temperature_chunks(
+        _logit_chunks(net, src, tgt, max_tokens, device),
+        tol=tolerance,
+        bounds=tuple(temperature_bounds),
+    )
+    n_val = sum(len(y) + 1 for y in tgt)
+    log.info(
+        "fitted T = %.4f on %d validation tokens (NLL %.4f -> %.4f, %d iterations, %.1f s)",
+        fit.temperature,
+        n_val,
+        fit.nll_before,
+        fit.nll_after,
+        fit.iterations,
+        time.perf_counter() - t0,
+    )
+    write_json(
+        temperature_out,
+        {
+            **fit.as_dict(),
+            "split": "val",
+            "positions": "all (EOS included)",
+            "tokens": n_val,
+            "criterion": "mean token NLL on the validation split",
+            "vocab_sha256": voc.sha256,
+            "corpus_digest": data.digest(),
+            "model_fingerprint": meta.get("fingerprint"),
+        },
+    )
+    grid = [float(t) for t in temperatures]
+    bootstrap = {
+        "n_bins": n_bins,
+        "n_resamples": n_resamples,
+        "seed": bootstrap_seed,
+        "coverage": coverage,
+        "smece_resamples": smece_resamples,
+    }
+    tables, bins = [], []
+    for split, label in splits.items():
+        s_ids, t_ids = _encoded(voc, data, split)
+        preds = token_predictions(
+            net,
+            s_ids,
+            t_ids,
+            temperatures=[*grid, fit.temperature],
+            max_tokens=max_tokens,
+            device=device,
+            **SPECIALS,
+        )
+        cases = [(t, "grid", preds[t]) for t in grid]
+        cases.append((fit.temperature, "fitted", preds[fit.temperature]))
+        for t, scaling, pred in cases:
+            for positions in POSITIONS:
+                p = pred if positions == "all" else pred.without_eos()
+                full = scaling == "fitted" or _same_temperature(t, 1.0)
+                table = (
+                    _report(p, temperature=t, bootstrap=bootstrap) if full else _point(p, n_bins)
+                )
+                table = table.loc[table["metric"] != "temperature"]
+                tables.append(
+                    table.assign(
+                        split=label,
+                        test_set=split,
+                        temperature=t,
+                        scaling=scaling,
+                        positions=positions,
+                    )
+                )
+                if full:
+                    b = calibration.reliability_bins_from_vectors(p.confidence, p.correct, n_bins)
+                    bins.append(
+                        b.assign(
+                            split=label,
+                            test_set=split,
+                            scaling="temperature" if scaling == "fitted" else "none",
+                            temperature=t,
+                            positions=positions,
+                        )
+                    )
+        at1 = preds[next(t for t in grid if _same_temperature(t, 1.0))]
+        log.info(
+            "%s: %d tokens (%d without EOS); T = 1: accuracy %.4f, NLL %.4f, ECE %.4f",
+            label,
+            len(at1),
+            int((~at1.is_eos).sum()),
+            float(at1.correct.mean()),
+            float(at1.nll.mean()),
+            calibration.ece_from_vectors(at1.confidence, at1.correct, n_bins),
+        )
+    front = ["split", "test_set", "temperature", "scaling", "positions", "metric"]
+    tokens = pd.concat(tables, ignore_index=True)
+    tokens = tokens[front + [c for c in tokens.columns if c not in front]]
+    _write_csv(tokens, tokens_out)
+    rel = pd.concat(bins, ignore_index=True)
+    front = ["split", "test_set", "scaling", "temperature", "positions"]
+    _write_csv(rel[front + [c for c in rel.columns if c not in front]], reliability_out)
+    return tokens
+
+
+# --- beam search and BLEU (Fig. 4) --------------------------------------------------------------
+
+
+def decode_files(
+    *,
+    model: Path | str,
+    corpus: Path | str,
+    vocab: Path | str,
+    temperature: Path | str,
+    splits: Mapping[str, str],
+    temperatures: Sequence[float],
+    beam_size: int,
+    length_penalty: float,
+    max_len_b: int,
+    max_sentences: int | None,
+    batch_sentences: int,
+    threads: int,
+    bleu_out: Path | str,
+    hypotheses_dir: Path | str,
+) -> pd.DataFrame:
+    """Beam search at every grid temperature and at the fitted T (``temperature``: the JSON of
+    :func:`evaluate_tokens_files`), greedy decoding at T = 1 as a reference row, on the first
+    ``max_sentences`` sentences (None: all) of every split; BLEU (cased and uncased) and chrF
+    with their sacrebleu signatures.
+
+    Writes ``bleu_out`` (one row per split, decoder and temperature; ``bleu`` is cased,
+    ``bleu_uncased`` the paper's measure; scores 0–100; ``seconds`` and ``sentences_per_s`` the
+    decoding time) and one detokenised hypothesis file per row under ``hypotheses_dir``
+    (``{split}/{decoder}_T~{T}.txt``).
+    """
+    net, _, data, voc, device = _load_checked(model, corpus, vocab, threads)
+    fitted = float(json.loads(Path(temperature).read_text())["temperature"])
+    runs = [("beam", float(t), False) for t in temperatures] + [("beam", fitted, True)]
+    runs.append(("greedy", 1.0, False))
+    hyp_root = Path(hypotheses_dir)
+    rows = []
+    for split, label in splits.items():
+        pairs = data.pairs(split)[: max_sentences or None]
+        src_ids = voc.encode([s for s, _ in pairs])
+        refs = [t for _, t in pairs]
+        for decoder, t, is_fitted in runs:
+            t0 = time.perf_counter()
+            out = translate(
+                net,
+                src_ids,
+                beam_size=beam_size if decoder == "beam" else 1,
+                alpha=length_penalty,
+                temperature=t,
+                max_len_b=max_len_b,
+                max_sentences=batch_sentences,
+                device=device,
+                **SPECIALS,
+            )
+            seconds = time.perf_counter() - t0
+            hyps = voc.decode(out.tokens)
+            scores = corpus_scores(hyps, refs)
+            name = f"{decoder}_T~{'fitted' if is_fitted else fmt_float(t)}.txt"
+            text = "".join(h + "\n" for h in hyps)
+            atomic_write(hyp_root / split / name, lambda f, text=text: f.write(text.encode()))
+            rows.append(
+                {
+                    "split": label,
+                    "test_set": split,
+                    "decoder": decoder,
+                    "beam_size": beam_size if decoder == "beam" else 1,
+                    "length_penalty": length_penalty,
+                    "temperature": t,
+                    "fitted": is_fitted,
+                    **scores.as_dict(),
+                    "seconds": seconds,
+                    "sentences_per_s": len(pairs) / max(seconds, 1e-9),
+                }
+            )
+            log.info(
+                "%s %s T=%.3g%s: BLEU %.2f (uncased %.2f), chrF %.2f; %d sentences, %.1f/s",
+                label,
+                decoder,
+                t,
+                " (fitted)" if is_fitted else "",
+                scores.bleu,
+                scores.bleu_uncased,
+                scores.chrf,
+                len(pairs),
+                rows[-1]["sentences_per_s"],
+            )
+    table = pd.DataFrame(rows)
+    _write_csv(table, bleu_out)
+    return table
+
+
+# --- tables and figures -------------------------------------------------------------------------
+
+
+def _token_columns(tokens: pd.DataFrame, headline: str) -> pd.DataFrame:
+    """One row per (split, test_set, temperature, fitted) with the token metrics as columns."""
+    wide = tokens.pivot_table(
+        index=["split", "test_set", "temperature", "scaling"],
+        columns=["positions", "metric"],
+        values="estimate",
+        aggfunc="first",
+    )
+    out = pd.DataFrame(index=wide.index)
+    for positions in POSITIONS:
+        suffix = "" if positions == headline else f"_{positions}"
+        for metric in ("ece", "nll", "accuracy", "ece_debiased"):
+            if (positions, metric) in wide.columns:
+                out[metric + suffix] = wide[(positions, metric)]
+    counts = tokens.groupby(["split", "test_set", "temperature", "scaling", "positions"])[
+        "n_examples"
+    ].first()
+    out["n_tokens"] = counts.xs(headline, level="positions")
+    head = tokens.loc[(tokens["positions"] == headline) & (tokens["metric"] == "ece")]
+    bounds = head.set_index(["split", "test_set", "temperature", "scaling"])[["lower", "upper"]]
+    out["ece_lower"], out["ece_upper"] = bounds["lower"], bounds["upper"]
+    out = out.reset_index()
+    out["fitted"] = out.pop("scaling").eq("fitted")
+    return out
+
+
+def _key(frame: pd.DataFrame) -> pd.Series:
+    return frame["temperature"].round(9)
+
+
+def tabulate_translation(
+    runs: Sequence[Mapping[str, Any]],
+    *,
+    tokens: Sequence[Path | str],
+    temperatures: Sequence[Path | str],
+    bleu: Sequence[Path | str],
+    tokens_with_eos: bool,
+    confidence: float,
+    per_seed_out: Path | str,
+    summary_out: Path | str,
+    table3_out: Path | str,
+) -> pd.DataFrame:
+    """The stage's tables from every run's files (``runs[i]`` = the run's identifying columns,
+    :func:`lsrepro.translation.plan.run_info`; ``tokens[i]`` etc. its files).
+
+    ``per_seed_out`` (read by the verdicts as ``translation_per_seed``): one row per run, split
+    and temperature (the grid, ``fitted`` false, and the run's fitted T, ``fitted`` true) with
+    ``bleu`` (beam, **uncased**: the paper's measure), ``bleu_cased``, ``chrf``, ``ece``,
+    ``nll``, ``accuracy`` over the positions ``tokens_with_eos`` picks (the others with suffix
+    ``_all`` / ``_no_eos``), ``n_tokens``, ``ece_lower/upper`` (bootstrap over tokens, T = 1 and
+    fitted only), ``greedy_bleu`` (uncased, T = 1 rows), ``sentences`` decoded and the
+    signatures. ``summary_out``: mean, std, t-interval over seeds
+    (:func:`lsrepro.aggregate.summarize_over_seeds`) per (experiment, alpha, split, fitted, T);
+    fitted rows are grouped with T = NaN and carry the mean fitted T as variable
+    ``fitted_temperature``. ``table3_out``: Table 3's EN-DE row, ours labelled with the corpus it
+    was measured on, the paper's WMT numbers beside it.
+    """
+    if not (len(runs) == len(tokens) == len(temperatures) == len(bleu)):
+        raise ValueError("runs, tokens, temperatures and bleu must have one entry per run")
+    if not runs:
+        raise ValueError("nothing to tabulate: no translation runs")
+    headline = "all" if tokens_with_eos else "no_eos"
+    frames = []
+    for info, tok, temp, bl in zip(runs, tokens, temperatures, bleu, strict=True):
+        cols = _token_columns(pd.read_csv(tok), headline)
+        scores = pd.read_csv(bl)
+        beam = scores.loc[scores["decoder"] == "beam"].rename(
+            columns={"bleu": "bleu_cased", "bleu_uncased": "bleu"}
+        )
+        keep = ["split", "fitted", "bleu", "bleu_cased", "chrf", "sentences"]
+        keep += ["bleu_signature", "bleu_uncased_signature", "chrf_signature", "sentences_per_s"]
+        merged = cols.assign(_t=_key(cols)).merge(
+            beam[keep].assign(_t=_key(beam)), on=["split", "fitted", "_t"], how="left"
+        )
+        if merged["bleu"].isna().any():
+            bad = merged.loc[merged["bleu"].isna(), ["split", "temperature"]].iloc[0].to_dict()
+            raise ValueError(f"{bl}: no beam BLEU for {bad} of {tok} (files of another run?)")
+        greedy = scores.loc[scores["decoder"] == "greedy"].set_index("split")["bleu_uncased"]
+        at1 = ~merged["fitted"] & merged["temperature"].map(lambda t: _same_temperature(t, 1.0))
+        merged["greedy_bleu"] = np.where(at1, merged["split"].map(greedy), np.nan)
+        fit = json.loads(Path(temp).read_text())
+        merged["fit_tokens"] = fit["tokens"]
+        frames.append(merged.drop(columns="_t").assign(**dict(info)))
+    per_seed = pd.concat(frames, ignore_index=True)
+    ident = ["experiment", "corpus", "direction", "alpha", "seed", "split", "test_set"]
+    ident += ["temperature", "fitted", "positions"]
+    per_seed["positions"] = headline
+    per_seed = per_seed[ident + [c for c in per_seed.columns if c not in ident]]
+    _write_csv(per_seed, per_seed_out)
+
+    values = ["bleu", "bleu_cased", "chrf", "greedy_bleu", "ece", "nll", "accuracy", "n_tokens"]
+    values += [c for c in per_seed.columns if c.endswith(("_all", "_no_eos"))]
+    by = ["experiment", "corpus", "direction", "alpha", "split", "test_set", "fitted"]
+    grouped = per_seed.assign(
+        fitted_temperature=per_seed["temperature"].where(per_seed["fitted"]),
+        temperature=per_seed["temperature"].where(~per_seed["fitted"]),
+    )
+    summary = aggregate.summarize_over_seeds(
+        grouped,
+        [*by, "temperature"],
+        [*values, "fitted_temperature"],
+        confidence=confidence,
+    )
+    summary = summary.loc[~(summary["variable"].eq("fitted_temperature") & ~summary["fitted"])]
+    _write_csv(summary, summary_out)
+    _write_csv(table3_row(summary), table3_out)
+    return per_seed
+
+
+def table3_row(summary: pd.DataFrame) -> pd.DataFrame:
+    """Paper Table 3's EN-DE row (baseline ECE, TS T, TS ECE, LS ECE) beside ours per split.
+
+    Ours: mean and t-interval over seeds from the summary, α = 0 and the LS α the paper used
+    (0.1; else the smallest positive α), T = 1 grid rows and the fitted rows; labelled with the
+    corpus, direction and test set it was measured on (e.g. Multi30k, not the paper's WMT).
+    """
+    from lsrepro.paper import TABLE3, normalise_name
+
+    paper = next(r for r in TABLE3 if normalise_name(r.dataset) == "ende")
+    alphas = sorted(set(summary["alpha"].astype(float)))
+    positive = [a for a in alphas if a > 0]
+    ls_alpha = paper.ls_alpha if paper.ls_alpha in positive else (positive or [np.nan])[0]
+    entries = (
+        ("baseline ECE", 0.0, False, "ece", paper.baseline_ece),
+        ("TS temperature T", 0.0, True, "fitted_temperature", paper.ts_temperature),
+        ("TS ECE", 0.0, True, "ece", paper.ts_ece),
+        ("LS ECE", ls_alpha, False, "ece", paper.ls_ece),
+    )
+    rows = []
+    for split in sorted(set(summary["split"])):
+        for quantity, alpha, fitted, variable, value in entries:
+            cell = summary.loc[
+                (summary["split"] == split)
+                & np.isclose(summary["alpha"].astype(float), alpha)
+                & (summary["fitted"] == fitted)
+                & (summary["variable"] == variable)
+            ]
+            if not fitted:
+                cell = cell.loc[np.isclose(cell["temperature"].astype(float), 1.0)]
+            c = cell.iloc[0] if len(cell) else None
+            rows.append(
+                {
+                    "quantity": quantity,
+                    "setting": f"α = {alpha:g}, " + ("T fitted on val" if fitted else "T = 1"),
+                    "split": split,
+                    "measured_on": (
+                        f"{c['corpus']} {c['direction']} ({c['test_set']})" if c is not None else ""
+                    ),
+                    "mean": c["mean"] if c is not None else np.nan,
+                    "ci_lower": c["ci_lower"] if c is not None else np.nan,
+                    "ci_upper": c["ci_upper"] if c is not None else np.nan,
+                    "n": int(c["n"]) if c is not None else 0,
+                    "paper": value,
+                    "paper_measured_on": "WMT EN-DE, Transformer (paper Table 3, validation set)",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def fig4_file(
+    per_seed: Path | str, *, split: str, pdf: Path | str, png: Path | str, title: str
+) -> None:
+    """Paper Fig. 4 (BLEU and ECE vs T per model, NLL vs T) for one split of the table."""
+    from lsrepro.figures import save_figure
+    from lsrepro.figures.translation import bleu_nll_vs_temperature_figure
+
+    table = pd.read_csv(per_seed)
+    table = table.loc[table["split"] == split]
+    if table.empty:
+        raise ValueError(f"{per_seed}: no rows for split {split!r}")
+    long = table.melt(
+        id_vars=["alpha", "seed", "temperature", "fitted"],
+        value_vars=["bleu", "ece", "nll"],
+        var_name="metric",
+        value_name="value",
+    )
+    alphas = sorted(set(long["alpha"].astype(float)))
+    positive = [a for a in alphas if a > 0]
+    ls_alpha = 0.1 if any(_same_temperature(a, 0.1) for a in positive) else positive[0]
+    fig = bleu_nll_vs_temperature_figure(long, hard_alpha=0.0, ls_alpha=ls_alpha, title=title)
+    save_figure(fig, pdf, png)
+
+
+def fig3_file(
+    *,
+    hard: Path | str,
+    smooth: Path | str,
+    alpha: float,
+    split: str,
+    pdf: Path | str,
+    png: Path | str,
+    title: str,
+) -> None:
+    """Paper Fig. 3: token reliability diagram of the hard-target model at T = 1 and at its
+    fitted T, and of the LS model at T = 1 (all positions, EOS included)."""
+    from lsrepro.figures.calibration import fig2_curves, plot_reliability_diagram
+
+    def bins(path: Path | str, scaling: str) -> tuple[pd.DataFrame, float]:
+        rel = pd.read_csv(path)
+        rows = rel.loc[
+            (rel["split"] == split) & (rel["scaling"] == scaling) & (rel["positions"] == "all")
+        ]
+        if rows.empty:
+            raise ValueError(f"{path}: no {scaling} bins for split {split!r}")
+        return rows.reset_index(drop=True), float(rows["temperature"].iloc[0])
+
+    h, _ = bins(hard, "none")
+    ts, temperature = bins(hard, "temperature")
+    ls, _ = bins(smooth, "none")
+    eces = [calibration.ece_from_bins(b) for b in (h, ts, ls)]
+    curves = fig2_curves(h, ts, ls, temperature=temperature, alpha=alpha, ece=eces)
+    plot_reliability_diagram(curves, pdf, png, title=title)

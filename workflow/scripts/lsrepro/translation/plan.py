@@ -1,0 +1,213 @@
+"""The translation stage's job grid, paths and config checks (torch-free: Snakemake imports it).
+
+A translation run is a :class:`lsrepro.runs.RunKey` ``(experiment, alpha, seed)`` of the config's
+``translation.experiments``; its path fragment (``{experiment}/alpha~{alpha}/seed~{seed}``) fills
+the rules' own ``{trun}`` wildcard, and every artifact lives under ``results/translation/`` so
+that no output can collide with the image stages' ``{run}`` rules:
+
+* ``results/translation/{corpus}/corpus.json.gz`` and ``vocab.model`` (one corpus per config);
+* ``results/translation/train/{trun}/model.pt`` (+ ``history.csv``, ``snapshots/``);
+* ``results/translation/evaluate/{trun}/tokens.csv``, ``temperature.json``, ``reliability.csv``,
+  ``bleu.csv``, ``hypotheses/``;
+* ``results/tables/translation_*.csv``, ``results/figures/translation/``.
+
+Splits: the corpus holds ``train``, ``val`` and every name in ``translation.test_splits``. In
+the tables the first test split is called ``test`` (the split the verdicts judge) and any
+further one keeps its own name; the column ``test_set`` always carries the corpus's name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsrepro.runs import RunKey, fmt_float
+from lsrepro.translation.corpus import MULTI30K_SPLITS
+
+ROOT = "results/translation"
+MULTI30K = "multi30k"
+#: Test splits of the Multi30k task-1 release (everything but train and val).
+MULTI30K_TEST_SPLITS = tuple(s for s in MULTI30K_SPLITS if s not in ("train", "val"))
+
+
+def section(config: dict[str, Any]) -> dict[str, Any]:
+    return config["translation"]
+
+
+def runs(config: dict[str, Any]) -> list[RunKey]:
+    """Every (experiment, alpha, seed) of ``translation.run``, in config order."""
+    tr = section(config)
+    return [
+        RunKey(name, fmt_float(alpha), int(seed))
+        for name in tr["run"]
+        for alpha in tr["experiments"][name]["alphas"]
+        for seed in tr["experiments"][name]["seeds"]
+    ]
+
+
+def corpus_dir(config: dict[str, Any]) -> str:
+    return f"{ROOT}/{section(config)['corpus']['name']}"
+
+
+def corpus_path(config: dict[str, Any]) -> str:
+    return f"{corpus_dir(config)}/corpus.json.gz"
+
+
+def vocab_path(config: dict[str, Any]) -> str:
+    return f"{corpus_dir(config)}/vocab.model"
+
+
+def run_path(key: RunKey, stage: str, artifact: str) -> str:
+    """``results/translation/{stage}/{fragment}/{artifact}`` (stage: train | evaluate)."""
+    return f"{ROOT}/{stage}/{key.fragment}/{artifact}"
+
+
+def corpus_splits(config: dict[str, Any]) -> list[str]:
+    """Splits the corpus artifact holds: train, val, then the test splits."""
+    return ["train", "val", *section(config)["test_splits"]]
+
+
+def split_labels(config: dict[str, Any]) -> dict[str, str]:
+    """Corpus split -> table ``split``: val -> val, first test split -> test, others as named."""
+    tests = section(config)["test_splits"]
+    return {"val": "val", **{name: ("test" if i == 0 else name) for i, name in enumerate(tests)}}
+
+
+def corpus_files(config: dict[str, Any]) -> list[str]:
+    """Local files the corpus is read from (rule inputs): none for Multi30k (mirror/download,
+    checksums fix the content), every listed file otherwise."""
+    files = section(config)["corpus"]["files"]
+    if not files:
+        return []
+    return [files[split][side] for split in corpus_splits(config) for side in ("src", "tgt")]
+
+
+def recipe(config: dict[str, Any], experiment: str) -> dict[str, Any]:
+    tr = section(config)
+    return tr["recipes"][tr["experiments"][experiment]["recipe"]]
+
+
+def engine_recipe(recipe_cfg: dict[str, Any]) -> dict[str, Any]:
+    """The config recipe in the form :meth:`lsrepro.training.recipe.Recipe.from_config` takes.
+
+    A translation batch is counted in tokens: ``batch_size`` is set to ``max_tokens`` (padded
+    source + target tokens per step; also what the registry's cost estimate takes), which stays
+    in ``Recipe.extra`` as well; there is no image input pipeline (``input: None``).
+    """
+    return {**recipe_cfg, "batch_size": int(recipe_cfg["max_tokens"]), "input": None}
+
+
+def run_info(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
+    """Identifying columns of a translation run in every table."""
+    corpus = section(config)["corpus"]
+    return {
+        "experiment": key.experiment,
+        "corpus": corpus["name"],
+        "direction": f"{corpus['src']}-{corpus['tgt']}",
+        "alpha": float(key.alpha),
+        "seed": key.seed,
+    }
+
+
+def comparison_runs(config: dict[str, Any]) -> dict[str, RunKey] | None:
+    """The three models of the Fig. 3 reliability diagram: the first run experiment's α = 0 and
+    its smallest positive α, both at ``model_seed``; None when either is not configured."""
+    tr = section(config)
+    if not tr["run"]:
+        return None
+    name = tr["run"][0]
+    exp = tr["experiments"][name]
+    positive = sorted(a for a in exp["alphas"] if a > 0)
+    if 0.0 not in exp["alphas"] or not positive or tr["model_seed"] not in exp["seeds"]:
+        return None
+    ls_alpha = 0.1 if 0.1 in positive else positive[0]
+    return {
+        "hard": RunKey(name, "0.0", tr["model_seed"]),
+        "smooth": RunKey(name, fmt_float(ls_alpha), tr["model_seed"]),
+    }
+
+
+def targets(config: dict[str, Any]) -> list[str]:
+    """Everything the stage produces; empty when ``translation.run`` is empty."""
+    if not runs(config):
+        return []
+    out = [
+        "results/tables/translation_per_seed.csv",
+        "results/tables/translation_summary.csv",
+        "results/tables/translation_table3.csv",
+    ]
+    if fig4_wanted(config):
+        out += ["results/figures/translation/fig4.pdf", "results/figures/translation/fig4_test.pdf"]
+    if comparison_runs(config) is not None:
+        out.append("results/figures/translation/fig3.pdf")
+    return out
+
+
+def fig4_wanted(config: dict[str, Any]) -> bool:
+    """Fig. 4 needs α = 0 and a positive α among the runs."""
+    alphas = {float(k.alpha) for k in runs(config)}
+    return 0.0 in alphas and any(a > 0 for a in alphas)
+
+
+def problems(config: dict[str, Any]) -> list[str]:
+    """Cross-field checks of the ``translation`` section (its schema checks the types)."""
+    from lsrepro.models.registry import validate_model_spec
+
+    tr = config.get("translation")
+    if tr is None:
+        return []
+    out: list[str] = []
+    corpus = tr["corpus"]
+    files = corpus.get("files")
+    if corpus["name"] == MULTI30K and not files:
+        for split in tr["test_splits"]:
+            if split not in MULTI30K_TEST_SPLITS:
+                out.append(
+                    f"translation.test_splits: {split!r} is not a Multi30k test split "
+                    f"({', '.join(MULTI30K_TEST_SPLITS)})"
+                )
+        for side in ("src", "tgt"):
+            if corpus[side] not in ("en", "de"):
+                out.append(f"translation.corpus.{side}: Multi30k task 1 has en and de only")
+        if corpus["src"] == corpus["tgt"]:
+            out.append("translation.corpus: src and tgt are the same language")
+    elif not files:
+        out.append(
+            f"translation.corpus.files: corpus {corpus['name']!r} is not multi30k, so its files "
+            f"must be given as {{split: {{src: path, tgt: path}}}}"
+        )
+    else:
+        for split in ["train", "val", *tr["test_splits"]]:
+            if split not in files:
+                out.append(
+                    f"translation.corpus.files: no split {split!r} (need train, val and "
+                    f"every test split)"
+                )
+    if len(set(tr["test_splits"])) != len(tr["test_splits"]):
+        out.append(f"translation.test_splits: duplicate names {tr['test_splits']}")
+    for name, rec in tr["recipes"].items():
+        key = f"translation.recipes.{name}"
+        out += [f"{key}.model.{p}" for p in validate_model_spec(rec["model"])]
+        if rec["model"]["name"] != "transformer":
+            out.append(f"{key}.model.name: the translation stage trains a transformer")
+        if rec["lr_schedule"]["name"] == "rsqrt" and "warmup_steps" not in rec["lr_schedule"]:
+            out.append(f"{key}.lr_schedule: rsqrt needs warmup_steps")
+        for s in rec.get("snapshot_steps", []):
+            if s > rec["steps"]:
+                out.append(f"{key}.snapshot_steps: {s} > steps ({rec['steps']})")
+    for name, exp in tr["experiments"].items():
+        if exp["recipe"] not in tr["recipes"]:
+            out.append(f"translation.experiments.{name}.recipe: no recipe {exp['recipe']!r}")
+        for field in ("alphas", "seeds"):
+            if len(set(exp[field])) != len(exp[field]):
+                out.append(f"translation.experiments.{name}.{field}: duplicate values")
+    for name in tr["run"]:
+        if name not in tr["experiments"]:
+            out.append(
+                f"translation.run: unknown experiment {name!r} "
+                f"(defined: {', '.join(tr['experiments'])})"
+            )
+    if 1.0 not in tr["temperatures"]:
+        out.append("translation.temperatures: the grid must contain 1.0 (the T = 1 rows)")
+    if len(set(tr["temperatures"])) != len(tr["temperatures"]):
+        out.append("translation.temperatures: duplicate values")
+    return out
