@@ -437,4 +437,43 @@ def get_translation_ls_alpha(wildcards):
 
 def translation_targets():
     """The stage's tables and figures; none when translation.run is empty."""
-    return lstranslation.targets(config)
+    targets = lstranslation.targets(config)
+    if targets and translation_projection_models() is not None:
+        targets.append("results/figures/translation/fig7.pdf")
+    return targets
+
+
+def translation_projection_models():
+    """Fig. 7's models: alpha 0 and translation.projection.alpha of the first run
+    experiment, both at model_seed (as Fig. 3); None without an alpha-0 / LS pair."""
+    models = lstranslation.comparison_runs(config)
+    if models is None:
+        return None
+    alpha = config["translation"]["projection"]["alpha"]
+    hard = models["hard"]
+    smooth = lsruns.RunKey(hard.experiment, alpha, hard.seed)
+    if smooth not in TRANSLATION_RUNS:
+        raise ValueError(
+            f"translation.projection.alpha: {alpha} is not among the alphas of translation "
+            f"experiment {hard.experiment!r} (seed {hard.seed})"
+        )
+    return {"hard": hard, "smooth": smooth}
+
+
+def get_translation_projection_inputs(wildcards):
+    models = translation_projection_models()
+    inputs = {
+        role: lstranslation.run_path(key, "train", "model.pt")
+        for role, key in models.items()
+    }
+    return {**inputs, "corpus": TRANSLATION_CORPUS, "vocab": TRANSLATION_VOCAB}
+
+
+def get_translation_projection_alpha(wildcards):
+    return float(translation_projection_models()["smooth"].alpha)
+
+
+def get_translation_projection_max_tokens(wildcards):
+    experiment = translation_projection_models()["hard"].experiment
+    recipe = lstranslation.engine_recipe(lstranslation.recipe(config, experiment))
+    return recipe["max_tokens"]

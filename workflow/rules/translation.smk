@@ -224,3 +224,40 @@ rule plot_translation_reliability:
         corpus=config["translation"]["corpus"],
     script:
         "../scripts/plot_translation_reliability.py"
+
+
+# Fig. 7 (App. B): next-token decoder outputs of three target pieces on their template plane.
+rule project_translation:
+    input:
+        unpack(get_translation_projection_inputs),
+    output:
+        shared_pdf="results/figures/translation/fig7.pdf",
+        shared_png=report(
+            "results/figures/translation/fig7.png",
+            caption="../report/translation_projection.rst",
+            category="Translation, Fig. 4",
+            subcategory="Fig. 7 (App. B)",
+            labels={
+                "figure": "Fig. 7",
+                "content": "next-token projection, train and val",
+                "axes": "shared",
+            },
+        ),
+        free_pdf="results/figures/translation/fig7_free_axes.pdf",
+        free_png="results/figures/translation/fig7_free_axes.png",
+    log:
+        "results/logs/project_translation.log",
+    conda:
+        "../../envs/lsrepro.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+        runtime=evaluate_runtime,
+        mem_mb=8000,
+    params:
+        projection=config["translation"]["projection"],
+        alpha=get_translation_projection_alpha,
+        max_tokens=get_translation_projection_max_tokens,
+        corpus=config["translation"]["corpus"],
+    script:
+        "../scripts/project_translation.py"

@@ -151,7 +151,7 @@ def mnist_toy_tables(
     extremes = per_seed.groupby(["role", "experiment"])["test_error"].agg(["min", "max"])
     summary = summary.merge(extremes.reset_index(), on=["role", "experiment"])
     for column in ("mean", "std", "ci_lower", "ci_upper", "min", "max"):
-        summary[f"{column}_pct"] = 100 * summary[column]
+        summary[f"{column}_pct"] = (100 * summary[column]).round(4)  # 1 example in 10k = 0.01
     summary["paper_pct"] = summary["role"].map(MNIST_TOY_PAPER)
     summary["difference_pct"] = summary["mean_pct"] - summary["paper_pct"]
     summary["description"] = summary["role"].map(MNIST_TOY_ROLES)
