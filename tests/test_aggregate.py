@@ -147,3 +147,26 @@ def test_tables_empty_without_paper_pairs(summary):
 def test_name_normalisation():
     assert normalise_name("CIFAR-100") == normalise_name("cifar100") == "cifar100"
     assert normalise_name("Inception-v4") == "inceptionv4"
+
+
+def test_benchmark_cost_sums_wall_time_per_rule_and_stage(tmp_path):
+    from lsrepro.aggregate import benchmark_cost
+
+    header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+    for rule, run, wall, rss in [
+        ("train", "a/alpha~0.0/seed~0", 10.0, 100.0),
+        ("train", "a/alpha~0.1/seed~0", 30.0, 300.0),
+        ("distill", "s/teacher~a~alpha~0.0~seed~0/T~1.0/seed~0", 5.0, 50.0),
+    ]:
+        path = tmp_path / rule / f"{run}.tsv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            header + f"{wall}\t0:00:{int(wall):02d}\t{rss}\t1\t1\t1\t0\t0\t50\t{wall / 2}\n"
+        )
+    cost = benchmark_cost(tmp_path).set_index(["stage", "rule"])
+    assert cost.loc[("training", "train"), "jobs"] == 2
+    assert cost.loc[("training", "train"), "wall_s"] == 40.0
+    assert cost.loc[("training", "train"), "wall_s_max"] == 30.0
+    assert cost.loc[("training", "train"), "max_rss_mb"] == 300.0
+    assert cost.loc[("distillation", "total"), "cpu_s"] == 2.5
+    assert benchmark_cost(tmp_path / "none").empty

@@ -275,6 +275,8 @@ def test_preempted_training_resumes_and_ends_bit_identical(cluster_workdir, part
     # The same training uninterrupted, locally on the CPU (gpu=0) with the same single thread.
     preempted = weights(wd / target)
     shutil.move(wd / target, tmp_path / "preempted.pt")
+    # without the finished checkpoint, or the forced re-run would just rewrite the outputs from it
+    (wd / "results/train" / MNIST / "checkpoint.pt").unlink()
     local = ("--cores", "1", "--set-threads", "train=1", "--set-resources", "train:gpu=0")
     local += ("--forcerun", "train")
     snakemake(target, *local, "--configfile", "synthetic.yaml", "long.yaml", cwd=wd)

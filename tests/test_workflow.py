@@ -35,6 +35,7 @@ def expected_jobs(
         "tabulate_calibration",
         "tabulate_geometry",
         "judge_claims",
+        "tabulate_cost",
         "all",
         "tabulate_fig5",
         "plot_distillation",
@@ -211,6 +212,7 @@ AGGREGATES = {
     "plot_calibration_vs_alpha": 6,
     "plot_geometry_vs_alpha": 6,
     "judge_claims": 1,
+    "tabulate_cost": 1,
     "all": 1,
 }
 CHAIN = ("train", "evaluate", "fit_temperature", "calibration_metrics", "measure_geometry")
@@ -220,6 +222,7 @@ FIG5_AGGREGATES = {
     "plot_distillation": 1,
     "relate_information_to_distillation": 1,
     "judge_claims": 1,
+    "tabulate_cost": 1,
     "all": 1,
 }
 
@@ -281,6 +284,7 @@ def changed(workdir: Path, tmp_path: Path, change: str) -> Counter:
                 "plot_calibration_vs_alpha": 6,
                 "plot_reliability": 4,
                 "judge_claims": 1,
+                "tabulate_cost": 1,
                 "all": 1,
             },
             id="calibration-setting",
@@ -288,7 +292,7 @@ def changed(workdir: Path, tmp_path: Path, change: str) -> Counter:
         pytest.param(  # a figure setting: that figure only
             "calibration: {figures: {cifar10_alexnet: {alpha: 0.1, hard: cifar10_resnet56,"
             " smooth: cifar10_resnet56}}}",
-            {"plot_reliability": 1, "judge_claims": 1, "all": 1},
+            {"plot_reliability": 1, "judge_claims": 1, "tabulate_cost": 1, "all": 1},
             id="figure-setting",
         ),
         pytest.param(  # a representation setting: representation only
@@ -299,6 +303,7 @@ def changed(workdir: Path, tmp_path: Path, change: str) -> Counter:
                 "plot_geometry_vs_alpha": 6,
                 "project_penultimate": 8,
                 "judge_claims": 1,
+                "tabulate_cost": 1,
                 "all": 1,
             },
             id="representation-setting",
@@ -336,6 +341,7 @@ def changed(workdir: Path, tmp_path: Path, change: str) -> Counter:
                 "plot_information": 1,
                 "relate_information_to_distillation": 1,
                 "judge_claims": 1,
+                "tabulate_cost": 1,
                 "all": 1,
             },
             id="information-setting",

@@ -33,3 +33,29 @@ rule judge_claims:
         calibration_pairs=lsconfig.comparisons(config, "calibration"),
     script:
         "../scripts/judge_claims.py"
+
+
+# What a re-run costs: wall time and peak memory of the benchmarked (GPU) rules, per stage.
+# After the verdicts, so every benchmark file of the run exists.
+rule tabulate_cost:
+    input:
+        claims=rules.judge_claims.output.claims,
+    output:
+        cost=report(
+            "results/tables/cost.csv",
+            caption="../report/cost.rst",
+            category="Tables",
+            subcategory="Cost",
+            labels={
+                "table": "cost per rule and stage",
+                "content": "wall time, peak memory",
+            },
+        ),
+    log:
+        "results/logs/tabulate_cost.log",
+    conda:
+        "../../envs/lsrepro.yaml"
+    params:
+        benchmarks="results/benchmarks",
+    script:
+        "../scripts/tabulate_cost.py"

@@ -60,6 +60,7 @@ def all_targets():
         "results/tables/table3_calibration.csv",
         "results/tables/geometry_summary.csv",
         "results/tables/claims.csv",
+        "results/tables/cost.csv",
     ]
     targets += expand(
         "results/figures/{kind}/{experiment}.pdf",
@@ -216,6 +217,7 @@ localrules:
     tabulate_mnist_toy,
     tabulate_information,
     judge_claims,
+    tabulate_cost,
     plot_information,
     relate_information_to_distillation,
     prepare_corpus,

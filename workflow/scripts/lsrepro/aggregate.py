@@ -17,6 +17,7 @@ have the columns of :data:`SUMMARY_COLUMNS`:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -302,3 +303,67 @@ def to_markdown(table: pd.DataFrame, digits: int | Sequence[int] = 3) -> str:
         cells = [fmt(v, d) for v, d in zip(record, per_col, strict=True)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+#: The stage each benchmarked rule belongs to (the report's "cost" table sums per stage).
+BENCHMARK_STAGES = {
+    "train": "training",
+    "distill": "distillation",
+    "estimate_information": "information",
+    "train_translation": "translation",
+    "decode_beam": "translation",
+}
+
+
+def benchmark_cost(benchmarks_dir: Path | str) -> pd.DataFrame:
+    """What a re-run costs: Snakemake's ``benchmark:`` files under ``benchmarks_dir``
+    (``{rule}/.../*.tsv``) summed per rule and per stage.
+
+    Columns: stage, rule, jobs, wall_s (sum of wall seconds), wall_s_max, cpu_s, max_rss_mb (the
+    largest peak resident memory of one job); one row per rule and a ``total`` row per stage.
+    """
+    rows = []
+    for path in sorted(Path(benchmarks_dir).rglob("*.tsv")):
+        rule = path.relative_to(benchmarks_dir).parts[0]
+        bench = pd.read_csv(path, sep="\t")
+        if bench.empty:
+            continue
+        last = bench.iloc[-1]  # one row per repeat; the workflow runs each job once
+        rows.append(
+            {
+                "stage": BENCHMARK_STAGES.get(rule, rule),
+                "rule": rule,
+                "wall_s": float(last["s"]),
+                "cpu_s": float(last.get("cpu_time", np.nan)),
+                "max_rss_mb": float(last["max_rss"]) if last["max_rss"] != "-" else np.nan,
+            }
+        )
+    columns = ["stage", "rule", "jobs", "wall_s", "wall_s_max", "cpu_s", "max_rss_mb"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    jobs = pd.DataFrame(rows)
+    jobs["max_rss_mb"] = pd.to_numeric(jobs["max_rss_mb"], errors="coerce")
+    per_rule = (
+        jobs.groupby(["stage", "rule"], sort=True)
+        .agg(
+            jobs=("wall_s", "size"),
+            wall_s=("wall_s", "sum"),
+            wall_s_max=("wall_s", "max"),
+            cpu_s=("cpu_s", "sum"),
+            max_rss_mb=("max_rss_mb", "max"),
+        )
+        .reset_index()
+    )
+    per_stage = (
+        per_rule.groupby("stage", sort=True)
+        .agg(
+            jobs=("jobs", "sum"),
+            wall_s=("wall_s", "sum"),
+            wall_s_max=("wall_s_max", "max"),
+            cpu_s=("cpu_s", "sum"),
+            max_rss_mb=("max_rss_mb", "max"),
+        )
+        .reset_index()
+        .assign(rule="total")
+    )
+    return pd.concat([per_rule, per_stage], ignore_index=True)[columns].round(2)

@@ -1,0 +1,7 @@
+"""Snakemake adapter: rule tabulate_cost."""
+
+from lsrepro.aggregate import benchmark_cost
+from lsrepro.io import setup_logging, write_csv
+
+setup_logging(snakemake.log[0])
+write_csv(benchmark_cost(snakemake.params.benchmarks), snakemake.output.cost)
