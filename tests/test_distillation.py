@@ -97,3 +97,18 @@ def test_mnist_toy_table_reports_test_error_in_percent_beside_the_paper(tmp_path
     assert a["mean_pct"] == pytest.approx(0.75) and a["paper_pct"] == 0.67
     assert a["min_pct"] == pytest.approx(0.7) and a["max_pct"] == pytest.approx(0.8)
     assert list(summary["role"]) == ["teacher_A", "student_A", "teacher_B", "student_B"]
+
+
+def test_a_retrained_teacher_with_other_weights_is_another_teacher(tmp_path):
+    from lsrepro.training.images import load_teacher
+
+    identities = []
+    for i, seed in enumerate((0, 0, 1)):
+        logits = np.random.default_rng(seed).normal(size=(6, 2, 3)).astype(np.float32)
+        path = tmp_path / f"cache{i}.npz"
+        save_teacher_cache(path, TeacherCache(logits, "split", "same-recipe", "model.pt"))
+        teacher = load_teacher(mode="cached", device="cpu", split_digest="split", cache=path)
+        identities.append(teacher.identity()["teacher"])
+    assert identities[0] == identities[1]  # same recipe, same outputs: the same teacher
+    assert identities[2] != identities[0]  # same recipe, other outputs: another teacher
+    assert identities[0].startswith("same-recipe-")

@@ -26,7 +26,8 @@ CONFIG = ("--configfile", "synthetic.yaml")
 CHROMIUM = Path("/usr/bin/chromium")
 
 # The paper's sections as report categories, and the items each holds in the synthetic run:
-# Tables 2-3, claims, verdicts, paper-vs-ours, cost; 4 Fig. 1 rows x 2 triplets + 6 geometry figures;
+# Tables 2-3, claims, verdicts, paper-vs-ours, cost; 4 Fig. 1 rows x 2 triplets + 6 geometry
+# figures;
 # 4 reliability diagrams + 6 calibration-vs-alpha figures (6 experiments run); Fig. 5 and its two
 # tables + the MNIST toy table; Fig. 6, its table, MI vs distillation (table and figure). The
 # synthetic run has no translation stage.

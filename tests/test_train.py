@@ -238,3 +238,14 @@ def test_any_atomic_write_removes_the_stale_temporary_file_of_its_target(tmp_pat
     other.write_bytes(b"")
     atomic_savez(target, a=np.arange(3))
     assert target.exists() and not stale.exists() and other.exists()
+
+
+def test_a_second_foreign_checkpoint_never_overwrites_the_first_set_aside(tmp_path):
+    run(tmp_path, max_steps=8, alpha=0.3)  # foreign run X, 8 steps
+    run(tmp_path, max_steps=4)  # this run sets X aside, then stops at step 4
+    run(tmp_path, max_steps=12, alpha=0.3)  # X again: sets this run aside under its own name
+    run(tmp_path, max_steps=4)  # and once more: a second checkpoint of X is set aside
+    aside = sorted(p.name for p in tmp_path.glob("checkpoint.*.pt"))
+    assert len(aside) == 3, aside  # X (8 steps), this run (4), X (12): none overwritten
+    steps = sorted(torch.load(tmp_path / name, weights_only=False)["step"] for name in aside)
+    assert steps == [4, 8, 12]

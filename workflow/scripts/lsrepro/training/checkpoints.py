@@ -117,6 +117,16 @@ def check_writable(out_dir: Path) -> None:
     probe.unlink(missing_ok=True)
 
 
+def _unused(path: Path) -> Path:
+    """``path``, or ``path`` with a numbered suffix if it exists: a set-aside checkpoint is never
+    overwritten by the next one set aside under the same name."""
+    candidate, n = path, 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}.{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
 class Checkpointer:
     """Owns ``checkpoint.pt`` and the snapshots of one run directory (one fingerprint)."""
 
@@ -146,8 +156,10 @@ class Checkpointer:
             return None
         try:
             state = torch.load(self.path, map_location="cpu", weights_only=False)
+        except (OSError, MemoryError):
+            raise  # the file may be fine (network file system, memory): never set it aside
         except Exception as err:  # torn files cannot happen (atomic writes); foreign ones can
-            aside = self.path.with_name(f"checkpoint.unreadable-{int(time.time())}.pt")
+            aside = _unused(self.path.with_name(f"checkpoint.unreadable-{int(time.time())}.pt"))
             self.path.rename(aside)
             log.warning(
                 "checkpoint %s unreadable (%s); moved to %s (delete it by hand if unwanted), "
@@ -159,7 +171,7 @@ class Checkpointer:
             return None
         if not isinstance(state, dict) or state.get("fingerprint") != self.fingerprint:
             other = state.get("fingerprint", "unknown") if isinstance(state, dict) else "unknown"
-            aside = self.path.with_name(f"checkpoint.{other}.pt")
+            aside = _unused(self.path.with_name(f"checkpoint.{other}.pt"))
             self.path.rename(aside)
             log.warning(
                 "checkpoint %s belongs to another recipe/seed/objective/data (fingerprint %s, "

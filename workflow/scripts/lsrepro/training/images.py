@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,11 @@ def load_teacher(
                 f"trains on split {split_digest}: re-run cache_teacher_outputs"
             )
         logits = torch.from_numpy(cached.logits).to(device)
-        return TeacherOutputs(cached.teacher_fingerprint, cached=logits)
+        # The teacher's identity is its recipe fingerprint *and* its outputs: a teacher retrained
+        # with the same recipe but other weights (e.g. on a GPU, not bitwise reproducible) makes
+        # its students a new run instead of resuming or reusing one trained on the old targets.
+        outputs = hashlib.sha256(np.ascontiguousarray(cached.logits).tobytes()).hexdigest()[:16]
+        return TeacherOutputs(f"{cached.teacher_fingerprint}-{outputs}", cached=logits)
     if mode == "online":
         teacher, meta = load_model(Path(model), device)
         if meta["split_digest"] != split_digest:
@@ -85,7 +90,11 @@ def load_teacher(
                 f"{model} was trained on split {meta['split_digest']}, the student on "
                 f"{split_digest}"
             )
-        return TeacherOutputs(meta["fingerprint"], teacher=teacher)
+        weights = hashlib.sha256()
+        for name, tensor in sorted(teacher.state_dict().items()):
+            weights.update(name.encode())
+            weights.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        return TeacherOutputs(f"{meta['fingerprint']}-{weights.hexdigest()[:16]}", teacher=teacher)
     raise ValueError(f"teacher outputs must be 'cached' or 'online', got {mode!r}")
 
 
