@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from scipy import integrate, stats
 
 from lsrepro import augment
-from lsrepro.data import Prepared, draw_split, save_prepared, save_split
+from lsrepro.data import CIFAR10_CLASSES, Prepared, draw_split, save_prepared, save_split
 from lsrepro.figures.information import information_figure, information_vs_distillation_figure
 from lsrepro.information.estimator import (
     estimate_information,
@@ -303,18 +303,7 @@ def test_select_examples_file(tmp_path) -> None:
         y_train=y,
         x_test=rng.integers(0, 256, (10, 4, 4, 3), dtype=np.uint8),
         y_test=np.arange(10),
-        class_names=(
-            "airplane",
-            "automobile",
-            "bird",
-            "cat",
-            "deer",
-            "dog",
-            "frog",
-            "horse",
-            "ship",
-            "truck",
-        ),
+        class_names=CIFAR10_CLASSES,
     )
     save_prepared(data, tmp_path / "prep.npz")
     split = draw_split(y, 100, seed=0)

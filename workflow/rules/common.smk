@@ -255,10 +255,7 @@ def get_distillation_objective(wildcards):
 
 
 def _fig5_dataset():
-    students = config["distillation"]["students"][
-        config["distillation"]["fig5"]["students"]
-    ]
-    return lsconfig.dataset_for(config, students["student"])
+    return lsconfig.dataset_for(config, lsdistill.fig5_students(config)["student"])
 
 
 def get_fig5_inputs(wildcards):
@@ -283,10 +280,8 @@ def get_fig5_records(wildcards):
 
 
 def get_fig5_student_flip(wildcards):
-    students = config["distillation"]["students"][
-        config["distillation"]["fig5"]["students"]
-    ]
-    return bool(lsconfig.recipe_for(config, students["student"])["input"]["flip"])
+    student = lsdistill.fig5_students(config)["student"]
+    return bool(lsconfig.recipe_for(config, student)["input"]["flip"])
 
 
 def get_mnist_toy_inputs(wildcards):
@@ -321,8 +316,7 @@ def get_information_run_info(wildcards):
 
 
 def get_fig5_teacher(wildcards):
-    name = config["distillation"]["fig5"]["students"]
-    return config["distillation"]["students"][name]["teacher"]
+    return lsdistill.fig5_students(config)["teacher"]
 
 
 def information_targets():

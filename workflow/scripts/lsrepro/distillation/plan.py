@@ -40,11 +40,17 @@ def _evaluation(key: RunKey) -> dict[str, str]:
     return {split: key.path("evaluate", f"{split}.npz") for split in ("val", "test")}
 
 
+def fig5_students(config: dict[str, Any]) -> dict[str, Any]:
+    """The student set drawn in Fig. 5 (``distillation.fig5.students``)."""
+    section = config["distillation"]
+    return section["students"][section["fig5"]["students"]]
+
+
 def fig5_records(config: dict[str, Any]) -> list[dict[str, Any]]:
     """One record per model of Fig. 5: the teacher experiment's and the student experiment's
     direct runs, and every distilled student of ``distillation.fig5.students``."""
     name = config["distillation"]["fig5"]["students"]
-    students = config["distillation"]["students"][name]
+    students = fig5_students(config)
     records = []
     for curve, experiment in (
         ("teacher", students["teacher"]),

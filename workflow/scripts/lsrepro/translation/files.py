@@ -43,7 +43,7 @@ import pandas as pd
 import torch
 
 from lsrepro import aggregate, calibration
-from lsrepro.io import atomic_write, write_json
+from lsrepro.io import atomic_write, write_csv, write_json
 from lsrepro.runs import fmt_float
 from lsrepro.training.batches import IGNORE_INDEX
 from lsrepro.training.checkpoints import load_model
@@ -70,11 +70,6 @@ POSITIONS = ("all", "no_eos")
 #: Metrics of the temperature grid (point estimates; T = 1 and the fitted T get every metric of
 #: the bootstrap report with intervals).
 GRID_METRICS = ("accuracy", "nll", "ece")
-
-
-def _write_csv(frame: pd.DataFrame, path: Path | str) -> None:
-    text = frame.to_csv(index=False)
-    atomic_write(path, lambda f: f.write(text.encode()))
 
 
 def _same_temperature(a: float, b: float) -> bool:
@@ -440,10 +435,10 @@ def evaluate_tokens_files(
     front = ["split", "test_set", "temperature", "scaling", "positions", "metric"]
     tokens = pd.concat(tables, ignore_index=True)
     tokens = tokens[front + [c for c in tokens.columns if c not in front]]
-    _write_csv(tokens, tokens_out)
+    write_csv(tokens, tokens_out)
     rel = pd.concat(bins, ignore_index=True)
     front = ["split", "test_set", "scaling", "temperature", "positions"]
-    _write_csv(rel[front + [c for c in rel.columns if c not in front]], reliability_out)
+    write_csv(rel[front + [c for c in rel.columns if c not in front]], reliability_out)
     return tokens
 
 
@@ -533,7 +528,7 @@ def decode_files(
                 rows[-1]["sentences_per_s"],
             )
     table = pd.DataFrame(rows)
-    _write_csv(table, bleu_out)
+    write_csv(table, bleu_out)
     return table
 
 
@@ -628,7 +623,7 @@ def tabulate_translation(
     ident += ["temperature", "fitted", "positions"]
     per_seed["positions"] = headline
     per_seed = per_seed[ident + [c for c in per_seed.columns if c not in ident]]
-    _write_csv(per_seed, per_seed_out)
+    write_csv(per_seed, per_seed_out)
 
     values = ["bleu", "bleu_cased", "chrf", "greedy_bleu", "ece", "nll", "accuracy", "n_tokens"]
     values += [c for c in per_seed.columns if c.endswith(("_all", "_no_eos"))]
@@ -644,8 +639,8 @@ def tabulate_translation(
         confidence=confidence,
     )
     summary = summary.loc[~(summary["variable"].eq("fitted_temperature") & ~summary["fitted"])]
-    _write_csv(summary, summary_out)
-    _write_csv(table3_row(summary), table3_out)
+    write_csv(summary, summary_out)
+    write_csv(table3_row(summary), table3_out)
     return per_seed
 
 
