@@ -28,6 +28,8 @@ SHIPPED = [
     ("config.yaml", "presets/quick.yaml"),
     ("config.yaml", "presets/quick.yaml", "presets/smoke.yaml"),
     ("config.yaml", "tests/synthetic_preset.yaml"),
+    ("config.yaml", "presets/mnist_toy.yaml"),
+    ("config.yaml", "presets/mnist_toy.yaml", "presets/mnist_all_train.yaml"),
 ]
 
 
@@ -313,8 +315,8 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path):
 
 
 def test_strict_loader_reads_what_yaml_reads():
-    for f in ("config.yaml", "presets/quick.yaml", "presets/smoke.yaml"):
-        assert load_config_file(ROOT / f) == yaml.safe_load((ROOT / f).read_text())
+    for path in [ROOT / "config.yaml", *(ROOT / "presets").glob("*.yaml")]:
+        assert load_config_file(path) == yaml.safe_load(path.read_text())
 
 
 # --- dataset facts ------------------------------------------------------------------------------

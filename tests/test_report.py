@@ -90,6 +90,10 @@ def test_front_page_states_the_run_and_verdicts(unpacked):
         "What was run",
         "cifar10_resnet56",
         "seeds 0, 1",
+        "cifar10_alexnet_kd",  # the distillation settings ...
+        "teacher α ∈ 0.0 at T ∈ 1.0, 4.0",
+        "Mutual information (Fig. 6)",  # ... the information settings ...
+        "Translation: not in this run.",  # ... and translation's
         "Claims C1–C13 judged from this run",
         "C10a",  # a claim of a stage not in the synthetic run ...
         "translation stage not in this run",  # ... says why
