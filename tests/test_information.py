@@ -226,7 +226,9 @@ def test_logit_differences_reproducible_and_seeded() -> None:
     b = logit_differences(model, images, spec, (0, 5), draws=3, seed=7, batch_size=12)
     c = logit_differences(model, images, spec, (0, 5), draws=3, seed=8, batch_size=5)
     assert a.shape == (3, 12) and a.dtype == np.float64
-    np.testing.assert_array_equal(a, b)  # independent of the batch size
+    # The augmentations do not depend on the batch size; the float32 forward pass may differ in
+    # its last bits (BLAS picks its kernels by the batch's shape: 1.9e-7 seen on one CPU).
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert not np.allclose(a, c)
     assert not np.allclose(a[0], a[1])  # draws differ from each other
     # the definition: logit[0] − logit[5] of the draw's augmentation, signed (no abs)

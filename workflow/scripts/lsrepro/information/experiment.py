@@ -99,7 +99,8 @@ def logit_differences(
     """y_{x,l} = logit_a − logit_b of ``model`` on randomly augmented copies of each image.
 
     Every draw augments all N images at once with the generator of
-    :func:`augmentation_generator` ``(seed, l)`` (so results do not depend on ``batch_size``),
+    :func:`augmentation_generator` ``(seed, l)`` (so the augmentations do not depend on
+    ``batch_size``; the float32 forward pass may differ in its last bits between batch sizes),
     then runs the network in eval mode in batches. The model is left in eval mode.
 
     Args:
