@@ -29,6 +29,7 @@ __all__ = [
     "calibration_metrics_files",
     "calibration_vs_alpha_figure",
     "fit_temperature_file",
+    "reliability_curves",
     "reliability_figure",
     "scalings",
     "tabulate_calibration",
@@ -111,10 +112,13 @@ def calibration_metrics_files(
                 confidence=confidence,
                 smece_resamples=smece_resamples,
             )
+            # the run's own columns hold "temperature" (a student's distillation T): the
+            # temperature this report applies is "scaling_temperature"
+            report = report.rename(columns={"temperature": "scaling_temperature"})
             tables.append(report.assign(split=split, scaling=scaling))
             pred = predictions_from_logits(arrays["logits"], arrays["labels"], t)
             rel = reliability_bins_from_vectors(pred.confidence, pred.correct, n_bins)
-            bins.append(rel.assign(split=split, scaling=scaling, temperature=t))
+            bins.append(rel.assign(split=split, scaling=scaling, scaling_temperature=t))
     table = _with_run(pd.concat(tables, ignore_index=True), run)
     write_csv(table, metrics_out)
     write_csv(_with_run(pd.concat(bins, ignore_index=True), run), reliability_out)
@@ -168,6 +172,16 @@ def reliability_figure(
     """Fig. 2: hard targets, hard targets + TS (T fitted on val), and the LS model, on ``split``."""
     from lsrepro.figures import calibration as figs
 
+    curves = reliability_curves(hard=hard, smooth=smooth, alpha=alpha, split=split)
+    figs.plot_reliability_diagram(curves, pdf, png, title=title)
+
+
+def reliability_curves(
+    *, hard: Path | str, smooth: Path | str, alpha: float, split: str
+) -> list[Any]:
+    """The three curves of Fig. 2 from two ``reliability.csv`` files (labels carry T and ECE)."""
+    from lsrepro.figures import calibration as figs
+
     hard_bins, smooth_bins = pd.read_csv(hard), pd.read_csv(smooth)
 
     def pick(frame: pd.DataFrame, scaling: str) -> pd.DataFrame:
@@ -175,10 +189,8 @@ def reliability_figure(
 
     curves = [pick(hard_bins, "none"), pick(hard_bins, "temperature"), pick(smooth_bins, "none")]
     ece = [ece_from_bins(c) for c in curves]
-    t = float(curves[1]["temperature"].iloc[0])
-    figs.plot_reliability_diagram(
-        figs.fig2_curves(*curves, temperature=t, alpha=alpha, ece=ece), pdf, png, title=title
-    )
+    t = float(curves[1]["scaling_temperature"].iloc[0])
+    return figs.fig2_curves(*curves, temperature=t, alpha=alpha, ece=ece)
 
 
 def calibration_vs_alpha_figure(
