@@ -115,3 +115,14 @@ def test_fig2_legend_names_the_fitted_temperature(tmp_path):
     rel = tmp_path / "reliability.csv"
     curves = reliability_curves(hard=rel, smooth=rel, alpha=0.1, split="test")
     assert f"T = {fitted:.2f}" in curves[1].label, [c.label for c in curves]
+
+
+def test_a_table_with_two_columns_of_one_name_is_not_written(tmp_path):
+    import pandas as pd
+
+    from lsrepro.io import write_csv
+
+    frame = pd.DataFrame([[1.0, 2.0, 3.0]], columns=["temperature", "metric", "temperature"])
+    with pytest.raises(ValueError, match=r"\['temperature'\] appear more than once"):
+        write_csv(frame, tmp_path / "t.csv")
+    assert not (tmp_path / "t.csv").exists()

@@ -57,7 +57,12 @@ def atomic_torch_save(obj: Any, path: Path | str) -> None:
 
 
 def write_csv(frame: Any, path: Path | str) -> None:
-    """A pandas DataFrame as CSV (no index), atomically."""
+    """A pandas DataFrame as CSV (no index), atomically; two columns of one name are an error
+    (a reader would silently rename the second to ``name.1``)."""
+    names = [str(c) for c in frame.columns]
+    twice = sorted({c for c in names if names.count(c) > 1})
+    if twice:
+        raise ValueError(f"{path}: columns {twice} appear more than once in {names}")
     text = frame.to_csv(index=False)
     atomic_write(path, lambda f: f.write(text.encode()))
 
