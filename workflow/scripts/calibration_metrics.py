@@ -1,4 +1,10 @@
-"""Snakemake adapter: rule calibration_metrics."""
+"""Snakemake adapter: rule calibration_metrics.
+
+Its files name the temperature each row applies ``scaling_temperature`` (2026-12-05; before, it
+shared the name ``temperature`` with a student's distillation T). Editing this file makes
+Snakemake rewrite older metrics and reliability files (its script-mtime trigger), so Fig. 2 can
+read them.
+"""
 
 from lsrepro.calibration.files import calibration_metrics_files
 from lsrepro.io import setup_logging

@@ -53,6 +53,7 @@ import pandas as pd
 from lsrepro import paper
 from lsrepro.claims import rules
 from lsrepro.claims.rules import Interval, Verdict
+from lsrepro.io import write_csv
 from lsrepro.runs import DIRECT_TEACHER
 
 __all__ = [
@@ -852,9 +853,7 @@ def verdict_table(claims: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write(frame: pd.DataFrame, path: Path | str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
+    write_csv(frame, path)  # atomic, parents made; refuses repeated column names
 
 
 # --- paper vs ours ------------------------------------------------------------------------------
