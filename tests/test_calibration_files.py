@@ -43,8 +43,9 @@ DIRECT = RunKey("cifar10_alexnet", "0.0", 0)
 STUDENT = RunKey("kd", "0.0", 0, TeacherKey("cifar10_resnet56", "0.0", 0), "4.0")
 
 
-@pytest.mark.parametrize("key", [DIRECT, STUDENT], ids=["direct", "student"])
-def test_metric_and_reliability_files_keep_the_run_and_the_scaling_temperature_apart(tmp_path, key):
+def _calibrated_run(tmp_path, key: RunKey) -> float:
+    """Evaluation files of a model 2 x over-confident, its T fit, and its metric and reliability
+    files in ``tmp_path``; returns the fitted T."""
     for split, seed in (("val", 0), ("test", 1)):
         _evaluation(tmp_path / f"{split}.npz", seed, scale=2.0)
     fit = fit_temperature_file(
@@ -56,7 +57,7 @@ def test_metric_and_reliability_files_keep_the_run_and_the_scaling_temperature_a
         n_bins=15,
     )
     fitted = fit["nll"]["temperature"]
-    assert fitted == pytest.approx(2.0, rel=0.25)  # logits were 2 x calibrated ones
+    assert json.loads((tmp_path / "t.json").read_text())["nll"]["temperature"] == fitted
     calibration_metrics_files(
         val=tmp_path / "val.npz",
         test=tmp_path / "test.npz",
@@ -70,6 +71,13 @@ def test_metric_and_reliability_files_keep_the_run_and_the_scaling_temperature_a
         metrics_out=tmp_path / "metrics.csv",
         reliability_out=tmp_path / "reliability.csv",
     )
+    return fitted
+
+
+@pytest.mark.parametrize("key", [DIRECT, STUDENT], ids=["direct", "student"])
+def test_metric_and_reliability_files_keep_the_run_and_the_scaling_temperature_apart(tmp_path, key):
+    fitted = _calibrated_run(tmp_path, key)
+    assert fitted == pytest.approx(2.0, rel=0.25)  # logits were 2 x calibrated ones
     for name in ("metrics.csv", "reliability.csv"):
         with open(tmp_path / name) as f:
             rows = list(csv.DictReader(f))
@@ -84,34 +92,10 @@ def test_metric_and_reliability_files_keep_the_run_and_the_scaling_temperature_a
         scaled = [float(r["scaling_temperature"]) for r in rows if r["scaling"] == "temperature"]
         assert scaled and np.allclose(scaled, fitted, rtol=1e-12)
         assert {float(r["scaling_temperature"]) for r in rows if r["scaling"] == "none"} == {1.0}
-    assert json.loads((tmp_path / "t.json").read_text())["nll"]["temperature"] == fitted
 
 
 def test_fig2_legend_names_the_fitted_temperature(tmp_path):
-    for split, seed in (("val", 0), ("test", 1)):
-        _evaluation(tmp_path / f"{split}.npz", seed, scale=2.0)
-    fit_temperature_file(
-        tmp_path / "val.npz",
-        tmp_path / "t.json",
-        tol=1e-8,
-        bounds=(0.05, 20),
-        fit_by_ece=False,
-        n_bins=15,
-    )
-    calibration_metrics_files(
-        val=tmp_path / "val.npz",
-        test=tmp_path / "test.npz",
-        fit=tmp_path / "t.json",
-        run=_run_columns(DIRECT),
-        n_bins=15,
-        n_resamples=20,
-        seed=0,
-        confidence=0.95,
-        smece_resamples=None,
-        metrics_out=tmp_path / "metrics.csv",
-        reliability_out=tmp_path / "reliability.csv",
-    )
-    fitted = json.loads((tmp_path / "t.json").read_text())["nll"]["temperature"]
+    fitted = _calibrated_run(tmp_path, DIRECT)
     rel = tmp_path / "reliability.csv"
     curves = reliability_curves(hard=rel, smooth=rel, alpha=0.1, split="test")
     assert f"T = {fitted:.2f}" in curves[1].label, [c.label for c in curves]

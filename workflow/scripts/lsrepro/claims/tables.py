@@ -807,9 +807,9 @@ def judge_claims(
     verdicts.sort(key=lambda v: (order[v.claim], v.subclaim))  # stable within a sub-claim
     frame = _frame(verdicts)
     if out is not None:
-        _write(frame, out)
+        write_csv(frame, out)
     if verdicts_out is not None:
-        _write(verdict_table(frame), verdicts_out)
+        write_csv(verdict_table(frame), verdicts_out)
     return frame
 
 
@@ -850,10 +850,6 @@ def verdict_table(claims: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=["claim", "statement", "verdict", "where"])
-
-
-def _write(frame: pd.DataFrame, path: Path | str) -> None:
-    write_csv(frame, path)  # atomic, parents made; refuses repeated column names
 
 
 # --- paper vs ours ------------------------------------------------------------------------------
@@ -1042,5 +1038,5 @@ def paper_vs_ours(paths: Paths, *, out: Path | str | None = None) -> pd.DataFram
     translation, _ = _load(paths, "translation_per_seed")
     frame = paper_vs_ours_frame(cal, toy, translation)
     if out is not None:
-        _write(frame, out)
+        write_csv(frame, out)
     return frame
