@@ -145,6 +145,14 @@ BAD = {
         setter(lambda c: c["recipes"]["alexnet_tf"]["lr_schedule"], "milestones", [260000, 130000]),
         r"recipes\.alexnet_tf\.lr_schedule\.milestones: must increase, got \[260000, 130000\]",
     ),
+    "warmup_past_the_run": (
+        setter(lambda c: c["recipes"]["mlp800"]["lr_schedule"], "warmup_steps", 50000),
+        r"recipes\.mlp800\.lr_schedule\.warmup_steps: 50000 >= steps \(50000\)",
+    ),
+    "negative_warmup": (
+        setter(lambda c: c["recipes"]["mlp800"]["lr_schedule"], "warmup_steps", -1),
+        r"recipes\.mlp800\.lr_schedule\.warmup_steps: -1 is less than the minimum of 0",
+    ),
     "linear_with_milestones": (
         setter(recipe("mlp1200"), "lr_schedule", {"name": "linear", "milestones": [10]}),
         r"recipes\.mlp1200\.lr_schedule\.milestones: a linear schedule has no milestones",

@@ -241,6 +241,10 @@ def _recipe_problems(key: str, recipe: dict[str, Any]) -> list[str]:
                     f"(remove it; a preset that switches a piecewise recipe writes "
                     f"milestones: [] and factor: null)"
                 )
+    if (schedule.get("warmup_steps") or 0) >= steps:
+        problems.append(
+            f"{key}.lr_schedule.warmup_steps: {schedule['warmup_steps']} >= steps ({steps})"
+        )
     for s in recipe.get("snapshot_steps", []):
         if s > steps:
             problems.append(f"{key}.snapshot_steps: {s} > steps ({steps})")

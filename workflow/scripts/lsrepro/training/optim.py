@@ -8,6 +8,11 @@ learning rate of the final classifier layer (paper A.5: lr 1, last layer 0.1).
 step, paper A.5), ``constant``, or ``rsqrt`` (linear warm-up over ``warmup_steps``, then
 ∝ 1/sqrt(step): the Transformer's schedule, Vaswani et al. 2017, normalised to 1 at the end of
 the warm-up so that ``lr`` is the peak learning rate).
+
+``warmup_steps`` on ``piecewise``, ``linear`` or ``constant`` (optional, default 0: none) ramps the
+learning rate linearly from ``lr / warmup_steps`` at step 0 to the schedule's value at step
+``warmup_steps``: a large learning rate that would diverge in the first steps (a logit-matching
+student's targets are large logits) can then be tried. Not in the paper.
 """
 
 from __future__ import annotations
@@ -23,12 +28,14 @@ from lsrepro.training.recipe import Recipe
 def lr_factor(schedule: dict[str, Any], step: int, steps: int) -> float:
     """Multiplier of the base learning rate at ``step`` (0-based) of a ``steps``-step run."""
     name = schedule["name"]
+    warmup = int(schedule.get("warmup_steps") or 0)
+    ramp = min(1.0, (step + 1) / warmup) if name != "rsqrt" and warmup > 0 else 1.0
     if name == "piecewise":
-        return float(schedule["factor"]) ** sum(step >= m for m in schedule["milestones"])
+        return ramp * float(schedule["factor"]) ** sum(step >= m for m in schedule["milestones"])
     if name == "linear":  # linearly to 0 at the last step (MNIST toy, paper A.5)
-        return 1.0 - step / steps
+        return ramp * (1.0 - step / steps)
     if name == "constant":
-        return 1.0
+        return ramp
     if name == "rsqrt":
         warmup = int(schedule["warmup_steps"])
         s = step + 1
