@@ -401,3 +401,21 @@ def test_fmt_float_is_the_one_formatter():
         "0.75",
     ]
     assert fmt_float(0.1 + 0.2) == "0.30000000000000004"  # honest, not rounded
+
+
+def test_a_student_experiment_need_not_be_trained_alone(paper):
+    """The MNIST students lend the 800-800 recipe of an experiment that is not in ``run``: valid,
+    and the distilled runs are listed; the Fig. 5 set still needs its students trained alone."""
+    from lsrepro.config import distilled_runs
+
+    paper["run"] = [r for r in paper["run"] if r != "mnist_fc_student"]
+    paper["distillation"]["run"] = ["mnist_student_of_dropout_teacher"]
+    validate_config(paper, SCHEMA)
+    assert [k.fragment for k in distilled_runs(paper)][:1] == [
+        "mnist_student_of_dropout_teacher/teacher~mnist_fc_dropout~alpha~0.0~seed~0/T~1.0/seed~0"
+    ]
+    paper["distillation"]["run"] = ["cifar10_alexnet_kd"]
+    paper["run"] = [r for r in paper["run"] if r != "cifar10_alexnet"]
+    with pytest.raises(ConfigError, match=r"student: experiment 'cifar10_alexnet' is not in run "
+                       r"\(Fig\. 5 draws its students trained alone\)"):
+        validate_config(paper, SCHEMA)

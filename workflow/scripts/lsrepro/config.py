@@ -355,12 +355,19 @@ def _distillation_problems(config: dict[str, Any]) -> list[str]:
             continue
         entry = students[name]
         key = f"distillation.students.{name}"
+        # The teacher's runs must be trained; the student experiment lends its dataset and
+        # recipe and need not be trained alone, except for the Fig. 5 set, which draws the
+        # student trained alone beside the distilled ones.
+        fig5 = (section.get("fig5") or {}).get("students") == name
         missing = False
         for role in ("teacher", "student"):
             experiment = entry.get(role)
+            if role == "student" and not fig5 and experiment in config["experiments"]:
+                continue
             if experiment not in config["run"]:
                 missing = True
-                problems.append(f"{key}.{role}: experiment {experiment!r} is not in run")
+                why = " (Fig. 5 draws its students trained alone)" if role == "student" else ""
+                problems.append(f"{key}.{role}: experiment {experiment!r} is not in run{why}")
         if missing:
             continue
         teacher = config["experiments"][entry["teacher"]]
