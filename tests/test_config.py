@@ -30,6 +30,8 @@ SHIPPED = [
     ("config.yaml", "tests/synthetic_preset.yaml"),
     ("config.yaml", "presets/mnist_toy.yaml"),
     ("config.yaml", "presets/mnist_toy.yaml", "presets/mnist_all_train.yaml"),
+    ("config.yaml", "presets/cpu_study.yaml"),
+    ("config.yaml", "presets/cpu_study.yaml", "presets/cpu_study_lr_grid.yaml"),
 ]
 
 
