@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lsrepro.aggregate import summarize_over_seeds, table2_accuracy, table3_calibration, to_markdown
+from lsrepro.aggregate import table2_accuracy, table3_calibration, to_markdown
 from lsrepro.paper import TABLE2, TABLE3, normalise_name
+from lsrepro.stats import summarize_over_seeds
 
 # Student t quantiles at p = 0.975 in closed form: 1 dof tan(pi (p - 1/2)),
 # 2 dof (2p - 1) / sqrt(2 p (1 - p)); 12.7062 and 4.3027 in printed tables

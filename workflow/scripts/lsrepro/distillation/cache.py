@@ -12,24 +12,15 @@ the student's augmented batch instead.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from lsrepro import augment
-from lsrepro.io import atomic_savez
+from lsrepro.artifacts.teacher_cache import TeacherCache, save_teacher_cache
+from lsrepro.data import augment
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TeacherCache:
-    logits: np.ndarray  # float32 (N, 2, K)
-    split_digest: str
-    teacher_fingerprint: str
-    teacher_model: str  # the model file it was computed from (for the log and the tables)
 
 
 @torch.no_grad()
@@ -51,31 +42,6 @@ def teacher_outputs(
     return torch.cat(out).numpy()
 
 
-def save_teacher_cache(path: Path | str, cache: TeacherCache) -> None:
-    if not np.isfinite(cache.logits).all():
-        raise ValueError(f"{path}: the teacher produced non-finite logits")
-    atomic_savez(
-        path,
-        logits=cache.logits.astype(np.float32),
-        split_digest=np.asarray(cache.split_digest),
-        teacher_fingerprint=np.asarray(cache.teacher_fingerprint),
-        teacher_model=np.asarray(cache.teacher_model),
-    )
-
-
-def load_teacher_cache(path: Path | str) -> TeacherCache:
-    with np.load(path) as z:
-        logits = z["logits"]
-        if logits.ndim != 3 or logits.shape[1] != 2:
-            raise ValueError(f"{path}: teacher logits must be (N, 2, K), got {logits.shape}")
-        return TeacherCache(
-            logits=logits,
-            split_digest=str(z["split_digest"]),
-            teacher_fingerprint=str(z["teacher_fingerprint"]),
-            teacher_model=str(z["teacher_model"]),
-        )
-
-
 def cache_teacher_outputs_file(
     *,
     model: Path | str,
@@ -86,9 +52,9 @@ def cache_teacher_outputs_file(
     batch_size: int = 500,
 ) -> TeacherCache:
     """Workflow entry point (rule ``cache_teacher_outputs``)."""
-    from lsrepro.data import DataIntegrityError, load_prepared, load_split
-    from lsrepro.io import pick_device
-    from lsrepro.training.checkpoints import load_model
+    from lsrepro.artifacts.model import load_model
+    from lsrepro.data.images import DataIntegrityError, load_prepared, load_split
+    from lsrepro.runtime import pick_device
 
     torch.set_num_threads(threads)
     device = pick_device()

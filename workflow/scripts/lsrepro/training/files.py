@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from lsrepro.runtime import configure_torch
 from lsrepro.training.batches import ImageBatches
 from lsrepro.training.loop import TrainResult, init_model, train
 from lsrepro.training.objectives import (
@@ -46,17 +47,6 @@ def build_objective(spec: dict[str, Any], teacher: TeacherOutputs | None = None)
     raise ValueError(f"unknown objective {name!r}")
 
 
-def configure_torch(threads: int) -> str:
-    from lsrepro.io import pick_device
-
-    torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    device = pick_device()
-    if device == "cuda":
-        torch.backends.cudnn.benchmark = True
-    return device
-
-
 def load_teacher(
     *,
     mode: str,
@@ -66,9 +56,9 @@ def load_teacher(
     model: Path | str | None = None,
 ) -> TeacherOutputs:
     """Teacher outputs for distillation: the cached ``[N, 2, K]`` logits or the teacher model."""
-    from lsrepro.data import DataIntegrityError
-    from lsrepro.distillation.cache import load_teacher_cache
-    from lsrepro.training.checkpoints import load_model
+    from lsrepro.artifacts.model import load_model
+    from lsrepro.artifacts.teacher_cache import load_teacher_cache
+    from lsrepro.data.images import DataIntegrityError
 
     if mode == "cached":
         cached = load_teacher_cache(Path(cache))
@@ -116,7 +106,7 @@ def train_classifier_files(
     ``objective``: see :func:`build_objective`. ``teacher``: for distillation, ``{mode,
     cache | model}`` (see :func:`load_teacher`). ``run``: the run key, stored in model.pt.
     """
-    from lsrepro.data import load_prepared, load_split
+    from lsrepro.data.images import load_prepared, load_split
     from lsrepro.models import build_model
 
     device = configure_torch(threads)
