@@ -253,10 +253,14 @@ def to_markdown(table: pd.DataFrame, digits: int | Sequence[int] = 3) -> str:
 #: The stage each benchmarked rule belongs to (the report's "cost" table sums per stage).
 BENCHMARK_STAGES = {
     "train": "training",
+    "evaluate": "evaluation",
     "distill": "distillation",
+    "cache_teacher_outputs": "distillation",
     "estimate_information": "information",
     "train_translation": "translation",
+    "evaluate_tokens": "translation",
     "decode_beam": "translation",
+    "project_translation": "translation",
 }
 
 
