@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from lsrepro.data.images import DataIntegrityError
 from lsrepro.models import build_model
 
 
@@ -50,3 +51,26 @@ def load_model(
     model = build_model(spec, **build_args_of(meta))
     model.load_state_dict(blob["state_dict"])
     return model.to(device).eval(), meta
+
+
+def check_split(
+    meta: dict[str, Any], model_path: Path | str, split_digest: str, split: str
+) -> None:
+    """Raise DataIntegrityError unless the model of ``meta`` was trained on ``split_digest``.
+
+    ``split`` says where that digest comes from, for the message (a split file, or "the
+    student's split")."""
+    if meta["split_digest"] != split_digest:
+        raise DataIntegrityError(
+            f"{model_path} was trained on split {meta['split_digest']} but {split} is split "
+            f"{split_digest}; re-run training (the split changed underneath it)"
+        )
+
+
+def load_model_on_split(
+    path: Path | str, split_digest: str, split: str, device: str | torch.device = "cpu"
+) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """:func:`load_model`, after :func:`check_split`: the model and its metadata."""
+    model, meta = load_model(path, device)
+    check_split(meta, path, split_digest, split)
+    return model, meta

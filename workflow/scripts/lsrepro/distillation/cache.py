@@ -17,8 +17,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from lsrepro.artifacts.model import load_model_on_split
 from lsrepro.artifacts.teacher_cache import TeacherCache, save_teacher_cache
 from lsrepro.data import augment
+from lsrepro.data.images import load_prepared, load_split
+from lsrepro.runtime import pick_device
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +55,11 @@ def cache_teacher_outputs_file(
     batch_size: int = 500,
 ) -> TeacherCache:
     """Workflow entry point (rule ``cache_teacher_outputs``)."""
-    from lsrepro.artifacts.model import load_model
-    from lsrepro.data.images import DataIntegrityError, load_prepared, load_split
-    from lsrepro.runtime import pick_device
-
     torch.set_num_threads(threads)
     device = pick_device()
-    teacher, meta = load_model(model, device)
     data = load_prepared(Path(prepared))
     parts = load_split(Path(split))
-    if meta["split_digest"] != parts.digest:
-        raise DataIntegrityError(
-            f"{model} was trained on split {meta['split_digest']} but {split} is split "
-            f"{parts.digest}; re-run training (the split changed underneath it)"
-        )
+    teacher, meta = load_model_on_split(model, parts.digest, str(split), device)
     spec = augment.InputSpec(**meta["recipe"]["input"])
     logits = teacher_outputs(teacher, data.x_train[parts.train], spec, batch_size, device)
     cache = TeacherCache(logits, parts.digest, meta["fingerprint"], str(model))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lsrepro.artifacts.model import load_model
+from lsrepro.artifacts.model import load_model_on_split
 from lsrepro.data import augment
-from lsrepro.data.images import DataIntegrityError, load_prepared, load_split
+from lsrepro.data.images import load_prepared, load_split
 from lsrepro.evaluation.inference import infer, sample_indices, save_evaluation
 from lsrepro.runtime import pick_device
 
@@ -25,14 +25,9 @@ def evaluate_files(
 ) -> None:
     """Workflow entry point: write ``outputs['train' | 'val' | 'test']`` for one trained model."""
     device = pick_device()
-    model, meta = load_model(model_path, device)
     data = load_prepared(Path(prepared))
     parts = load_split(Path(split))
-    if meta["split_digest"] != parts.digest:
-        raise DataIntegrityError(
-            f"{model_path} was trained on split {meta['split_digest']} but {split} is split "
-            f"{parts.digest}; re-run training (the split changed underneath it)"
-        )
+    model, meta = load_model_on_split(model_path, parts.digest, str(split), device)
     spec = augment.InputSpec(**meta["recipe"]["input"])
     y_train = data.y_train
     rows = {

@@ -12,6 +12,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from lsrepro.artifacts.model import load_model_on_split
+from lsrepro.artifacts.teacher_cache import load_teacher_cache
+from lsrepro.data.images import DataIntegrityError, load_prepared, load_split
+from lsrepro.models import build_model
 from lsrepro.runtime import configure_torch
 from lsrepro.training.batches import ImageBatches
 from lsrepro.training.loop import TrainResult, init_model, train
@@ -56,10 +60,6 @@ def load_teacher(
     model: Path | str | None = None,
 ) -> TeacherOutputs:
     """Teacher outputs for distillation: the cached ``[N, 2, K]`` logits or the teacher model."""
-    from lsrepro.artifacts.model import load_model
-    from lsrepro.artifacts.teacher_cache import load_teacher_cache
-    from lsrepro.data.images import DataIntegrityError
-
     if mode == "cached":
         cached = load_teacher_cache(Path(cache))
         if cached.split_digest != split_digest:
@@ -74,12 +74,9 @@ def load_teacher(
         outputs = hashlib.sha256(np.ascontiguousarray(cached.logits).tobytes()).hexdigest()[:16]
         return TeacherOutputs(f"{cached.teacher_fingerprint}-{outputs}", cached=logits)
     if mode == "online":
-        teacher, meta = load_model(Path(model), device)
-        if meta["split_digest"] != split_digest:
-            raise DataIntegrityError(
-                f"{model} was trained on split {meta['split_digest']}, the student on "
-                f"{split_digest}"
-            )
+        teacher, meta = load_model_on_split(
+            Path(model), split_digest, "the student's split", device
+        )
         weights = hashlib.sha256()
         for name, tensor in sorted(teacher.state_dict().items()):
             weights.update(name.encode())
@@ -106,9 +103,6 @@ def train_classifier_files(
     ``objective``: see :func:`build_objective`. ``teacher``: for distillation, ``{mode,
     cache | model}`` (see :func:`load_teacher`). ``run``: the run key, stored in model.pt.
     """
-    from lsrepro.data.images import load_prepared, load_split
-    from lsrepro.models import build_model
-
     device = configure_torch(threads)
     data = load_prepared(Path(prepared))
     parts = load_split(Path(split))
