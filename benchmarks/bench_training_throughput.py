@@ -5,7 +5,7 @@ in how a batch is made:
 
 - ours: the whole train split as one uint8 tensor on the device, batch indices from
   :func:`lsrepro.training.batches.batch_indices`, augmentation by
-  :func:`lsrepro.augment.train_batch`
+  :func:`lsrepro.data.augment.train_batch`
   (pad-4 random crop + flip + per-image standardisation) as batched tensor operations;
 - reference: ``torchvision`` ``RandomCrop(32, padding=4)``, ``RandomHorizontalFlip``,
   ``ToTensor`` and the same standardisation per image in a ``Dataset``, batched by a
@@ -34,7 +34,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
 
-from lsrepro import augment  # noqa: E402
+from lsrepro.data import augment  # noqa: E402
 from lsrepro.models import build_model  # noqa: E402
 from lsrepro.training.batches import batch_indices, step_seed  # noqa: E402
 from lsrepro.training.objectives import smoothed_cross_entropy  # noqa: E402

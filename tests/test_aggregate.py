@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lsrepro.aggregate import summarize_over_seeds, table2_accuracy, table3_calibration, to_markdown
+from lsrepro.aggregate import table2_accuracy, table3_calibration, to_markdown
 from lsrepro.paper import TABLE2, TABLE3, normalise_name
+from lsrepro.stats import summarize_over_seeds
 
 # Student t quantiles at p = 0.975 in closed form: 1 dof tan(pi (p - 1/2)),
 # 2 dof (2p - 1) / sqrt(2 p (1 - p)); 12.7062 and 4.3027 in printed tables
@@ -170,3 +171,24 @@ def test_benchmark_cost_sums_wall_time_per_rule_and_stage(tmp_path):
     assert cost.loc[("training", "train"), "max_rss_mb"] == 300.0
     assert cost.loc[("distillation", "total"), "cpu_s"] == 2.5
     assert benchmark_cost(tmp_path / "none").empty
+
+
+def test_every_rule_that_runs_a_network_is_benchmarked_and_has_a_stage():
+    """A rule that asks for a GPU runs a network: its cost belongs in cost.csv, under its stage."""
+    import re
+    from pathlib import Path
+
+    from lsrepro.aggregate import BENCHMARK_STAGES
+
+    rules_dir = Path(__file__).resolve().parents[1] / "workflow" / "rules"
+    gpu_rules, benchmarked = set(), set()
+    for smk in sorted(rules_dir.glob("*.smk")):
+        for block in re.split(r"^(?=rule )", smk.read_text(), flags=re.M)[1:]:
+            name = re.match(r"rule (\w+):", block).group(1)
+            if re.search(r"^\s+gpu=1,", block, re.M):
+                gpu_rules.add(name)
+            if re.search(r"^    benchmark:", block, re.M):
+                benchmarked.add(name)
+    assert {"train", "evaluate", "cache_teacher_outputs", "evaluate_tokens"} <= gpu_rules
+    assert gpu_rules - benchmarked == set()
+    assert benchmarked - set(BENCHMARK_STAGES) == set()

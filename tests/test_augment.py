@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from lsrepro import augment
+from lsrepro.data import augment
 from lsrepro.training.batches import batch_indices
 
 

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 
 from lsrepro import calibration as cal
-from lsrepro.aggregate import summarize_over_seeds
 from lsrepro.figures.calibration import (
     fig2_curves,
     paper_points,
     plot_metrics_vs_alpha,
     plot_reliability_diagram,
 )
+from lsrepro.stats import summarize_over_seeds
 
 
 def test_reliability_diagram_writes_pdf_and_png(tmp_path):

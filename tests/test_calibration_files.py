@@ -6,12 +6,12 @@ import json
 import numpy as np
 import pytest
 
+from lsrepro.artifacts import evaluation as artifact
 from lsrepro.calibration.files import (
     calibration_metrics_files,
     fit_temperature_file,
     reliability_curves,
 )
-from lsrepro.evaluation import artifact
 from lsrepro.runs import RUN_COLUMNS, RunKey, TeacherKey
 
 K, N, D = 4, 400, 3

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from lsrepro import paper
-from lsrepro.aggregate import summarize_over_seeds
 from lsrepro.claims import rules
 from lsrepro.claims.rules import (
     CONTRADICTED,
@@ -27,6 +26,7 @@ from lsrepro.claims.tables import (
     paper_vs_ours_frame,
     verdict_table,
 )
+from lsrepro.stats import summarize_over_seeds
 
 # U: undecided (inconclusive)
 S, C, U, N = SUPPORTED, CONTRADICTED, INCONCLUSIVE, NOT_RUN

@@ -18,7 +18,7 @@ from lsrepro.config import (
     load_config_file,
     validate_config,
 )
-from lsrepro.data import CIFAR10_CLASSES
+from lsrepro.data.images import CIFAR10_CLASSES
 from workflow_runs import fresh_copy, snakemake
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lsrepro import data
-from lsrepro.data import DataIntegrityError
+from lsrepro.data import images as data
+from lsrepro.data.images import DataIntegrityError
 from synthetic import write_cifar, write_mnist
 
 

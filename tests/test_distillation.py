@@ -4,16 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from lsrepro import augment
-from lsrepro.distillation.cache import (
-    TeacherCache,
-    load_teacher_cache,
-    save_teacher_cache,
-    teacher_outputs,
-)
+from lsrepro.artifacts import evaluation as artifact
+from lsrepro.artifacts.teacher_cache import TeacherCache, load_teacher_cache, save_teacher_cache
+from lsrepro.data import augment
+from lsrepro.distillation.cache import teacher_outputs
 from lsrepro.distillation.gamma import smoothness_index, student_gamma
 from lsrepro.distillation.tables import mnist_toy_tables
-from lsrepro.evaluation import artifact
 from lsrepro.models import build_model
 from lsrepro.training import TeacherOutputs
 from lsrepro.training.batches import ImageBatches
@@ -100,7 +96,7 @@ def test_mnist_toy_table_reports_test_error_in_percent_beside_the_paper(tmp_path
 
 
 def test_a_retrained_teacher_with_other_weights_is_another_teacher(tmp_path):
-    from lsrepro.training.images import load_teacher
+    from lsrepro.training.files import load_teacher
 
     identities = []
     for i, seed in enumerate((0, 0, 1)):

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from lsrepro.geometry import (
+from lsrepro.representation.geometry import (
     feature_geometry,
     logit_geometry,
     optimal_logit_gap,
     projection_geometry,
     split_geometry,
 )
-from lsrepro.projection import projection_panel
+from lsrepro.representation.projection import projection_panel
 
 
 @pytest.mark.parametrize(

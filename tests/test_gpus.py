@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lsrepro import gpus
+from lsrepro import runtime
 from workflow_runs import ROOT, snakemake
 
 SCRIPTS = ROOT / "workflow" / "scripts"
@@ -20,7 +20,7 @@ SCRIPTS = ROOT / "workflow" / "scripts"
 HOLDER = """
 import sys, time
 from pathlib import Path
-from lsrepro.gpus import bind_gpu
+from lsrepro.runtime import bind_gpu
 with bind_gpu(1) as b:
     Path(sys.argv[1]).write_text(f"{b.device} {b.sharing}")
     while not Path(sys.argv[2]).exists():
@@ -33,63 +33,66 @@ def no_probe() -> list[str]:
 
 
 def test_device_pool_sources_in_order():
-    assert gpus.device_pool({"LSREPRO_GPU_IDS": "a, b,c"}, no_probe) == ["a", "b", "c"]
+    assert runtime.device_pool({"LSREPRO_GPU_IDS": "a, b,c"}, no_probe) == ["a", "b", "c"]
     env = {"LSREPRO_GPU_IDS": "3", "CUDA_VISIBLE_DEVICES": "0,1"}
-    assert gpus.device_pool(env, no_probe) == ["3"]
-    assert gpus.device_pool({"CUDA_VISIBLE_DEVICES": "2,GPU-ab12"}, no_probe) == ["2", "GPU-ab12"]
-    assert gpus.device_pool({"CUDA_VISIBLE_DEVICES": ""}, no_probe) == []
-    assert gpus.device_pool({"CUDA_VISIBLE_DEVICES": "1,-1,2"}, no_probe) == ["1"]  # as CUDA
-    assert gpus.device_pool({}, lambda: ["0", "1"]) == ["0", "1"]
+    assert runtime.device_pool(env, no_probe) == ["3"]
+    assert runtime.device_pool({"CUDA_VISIBLE_DEVICES": "2,GPU-ab12"}, no_probe) == [
+        "2",
+        "GPU-ab12",
+    ]
+    assert runtime.device_pool({"CUDA_VISIBLE_DEVICES": ""}, no_probe) == []
+    assert runtime.device_pool({"CUDA_VISIBLE_DEVICES": "1,-1,2"}, no_probe) == ["1"]  # as CUDA
+    assert runtime.device_pool({}, lambda: ["0", "1"]) == ["0", "1"]
 
 
 def test_no_nvidia_smi_means_no_gpu(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # no nvidia-smi anywhere
-    assert gpus.nvidia_smi_ids() == []
-    assert gpus.slot_count({}) == 0
+    assert runtime.nvidia_smi_ids() == []
+    assert runtime.slot_count({}) == 0
 
 
 def test_slot_count_is_gpus_times_jobs_per_gpu():
     probe = lambda: ["0", "1", "2"]  # noqa: E731
-    assert gpus.slot_count({}, probe) == 3
-    assert gpus.slot_count({"LSREPRO_JOBS_PER_GPU": "2"}, probe) == 6
+    assert runtime.slot_count({}, probe) == 3
+    assert runtime.slot_count({"LSREPRO_JOBS_PER_GPU": "2"}, probe) == 6
     for bad in ("0", "-1", "two"):
-        with pytest.raises(gpus.GpuConfigError, match="LSREPRO_JOBS_PER_GPU"):
-            gpus.slot_count({"LSREPRO_JOBS_PER_GPU": bad}, probe)
+        with pytest.raises(runtime.GpuConfigError, match="LSREPRO_JOBS_PER_GPU"):
+            runtime.slot_count({"LSREPRO_JOBS_PER_GPU": bad}, probe)
 
 
 def test_binding_narrows_cuda_visible_devices_and_releases(tmp_path):
     env = {"LSREPRO_GPU_IDS": "g0,g1"}
-    with gpus.bind_gpu(1, env=env, lock_dir=tmp_path) as first:
+    with runtime.bind_gpu(1, env=env, lock_dir=tmp_path) as first:
         assert (first.device, first.how, env["CUDA_VISIBLE_DEVICES"]) == ("g0", "slot", "g0")
         inner = {"LSREPRO_GPU_IDS": "g0,g1"}
-        with gpus.bind_gpu(1, env=inner, lock_dir=tmp_path) as second:
+        with runtime.bind_gpu(1, env=inner, lock_dir=tmp_path) as second:
             assert second.device == "g1" and inner["CUDA_VISIBLE_DEVICES"] == "g1"
-        with gpus.bind_gpu(1, env=inner, lock_dir=tmp_path) as third:
+        with runtime.bind_gpu(1, env=inner, lock_dir=tmp_path) as third:
             assert third.device == "g1"  # g1 was released when `second` ended
-    with gpus.bind_gpu(1, env=env, lock_dir=tmp_path) as again:
+    with runtime.bind_gpu(1, env=env, lock_dir=tmp_path) as again:
         assert again.device == "g0" and again.sharing == 0
 
 
 def test_gpu_0_hides_devices_and_slurm_is_left_alone(tmp_path):
     env = {"LSREPRO_GPU_IDS": "g0"}
-    with gpus.bind_gpu(0, env=env, lock_dir=tmp_path) as b:
+    with runtime.bind_gpu(0, env=env, lock_dir=tmp_path) as b:
         assert b.device is None and env["CUDA_VISIBLE_DEVICES"] == ""
     env = {"SLURM_JOB_ID": "17", "CUDA_VISIBLE_DEVICES": "3", "LSREPRO_GPU_IDS": "g0"}
-    with gpus.bind_gpu(1, env=env, lock_dir=tmp_path / "slurm") as b:
+    with runtime.bind_gpu(1, env=env, lock_dir=tmp_path / "slurm") as b:
         assert (b.device, b.how, env["CUDA_VISIBLE_DEVICES"]) == ("3", "slurm", "3")
     assert not (tmp_path / "slurm").exists()  # no locks taken under SLURM
-    with gpus.bind_gpu(1, env={"CUDA_VISIBLE_DEVICES": ""}, lock_dir=tmp_path) as b:
+    with runtime.bind_gpu(1, env={"CUDA_VISIBLE_DEVICES": ""}, lock_dir=tmp_path) as b:
         assert b.device is None and b.how == "cpu"
-    with pytest.raises(gpus.GpuConfigError, match="one GPU"):
-        with gpus.bind_gpu(2, env={"LSREPRO_GPU_IDS": "g0,g1"}, lock_dir=tmp_path):
+    with pytest.raises(runtime.GpuConfigError, match="one GPU"):
+        with runtime.bind_gpu(2, env={"LSREPRO_GPU_IDS": "g0,g1"}, lock_dir=tmp_path):
             pass
 
 
 def test_describe():
-    assert "bound to GPU 1" in gpus.describe(gpus.Binding("1", "slot"))
-    assert "shared with 2 other job(s)" in gpus.describe(gpus.Binding("1", "slot", 2))
-    assert "CPU" in gpus.describe(gpus.Binding(None, "cpu"))
-    assert "left to SLURM" in gpus.describe(gpus.Binding("0", "slurm"))
+    assert "bound to GPU 1" in runtime.describe(runtime.Binding("1", "slot"))
+    assert "shared with 2 other job(s)" in runtime.describe(runtime.Binding("1", "slot", 2))
+    assert "CPU" in runtime.describe(runtime.Binding(None, "cpu"))
+    assert "left to SLURM" in runtime.describe(runtime.Binding("0", "slurm"))
 
 
 def start_holders(n: int, tmp_path: Path, ids: str, jobs_per_gpu: int = 1, tag: str = ""):

@@ -10,8 +10,9 @@ import torch
 from matplotlib.figure import Figure
 from scipy import integrate, stats
 
-from lsrepro import augment
-from lsrepro.data import CIFAR10_CLASSES, Prepared, draw_split, save_prepared, save_split
+from lsrepro.artifacts.model import model_blob
+from lsrepro.data import augment
+from lsrepro.data.images import CIFAR10_CLASSES, Prepared, draw_split, save_prepared, save_split
 from lsrepro.figures.information import information_figure, information_vs_distillation_figure
 from lsrepro.information.estimator import (
     estimate_information,
@@ -38,7 +39,6 @@ from lsrepro.information.files import (
 )
 from lsrepro.io import atomic_torch_save
 from lsrepro.models import build_model
-from lsrepro.training.checkpoints import model_blob
 
 N = 600  # the paper's N (300 airplane + 300 dog)
 

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from lsrepro.projection import (
+from lsrepro.representation.projection import (
     augment_features,
     augment_templates,
     plane_basis,

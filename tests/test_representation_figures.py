@@ -13,7 +13,7 @@ from lsrepro.figures.representation import (
     save_figure,
     write_representation_figures,
 )
-from lsrepro.projection import projection_panel
+from lsrepro.representation.projection import projection_panel
 
 CLASSES = ["airplane", "automobile", "bird"]
 

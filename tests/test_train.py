@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from lsrepro.training import DivergenceError, Preempted, load_model, step_seed
+from lsrepro.artifacts.model import load_model
+from lsrepro.training import DivergenceError, Preempted, step_seed
 from train_worker import RECIPE, run
 
 WORKER = Path(__file__).with_name("train_worker.py")

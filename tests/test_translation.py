@@ -15,12 +15,8 @@ import torch
 
 from conftest import ROOT
 from lsrepro import calibration
-from lsrepro.data import DataIntegrityError, md5sum
-from lsrepro.training.batches import IGNORE_INDEX
-from lsrepro.translation import corpus as corpus_mod
-from lsrepro.translation.batching import TokenBatches, pad_batch
-from lsrepro.translation.bleu import corpus_scores
-from lsrepro.translation.corpus import (
+from lsrepro.data import corpus as corpus_mod
+from lsrepro.data.corpus import (
     MULTI30K_MD5,
     CorpusError,
     fetch_multi30k,
@@ -29,13 +25,8 @@ from lsrepro.translation.corpus import (
     read_parallel,
     save_corpus,
 )
-from lsrepro.translation.model import build_transformer, sinusoidal_positions
-from lsrepro.translation.token_eval import (
-    frequent_tokens,
-    penultimate_for_tokens,
-    token_predictions,
-)
-from lsrepro.translation.vocab import (
+from lsrepro.data.images import DataIntegrityError, md5sum
+from lsrepro.data.vocab import (
     BOS_ID,
     EOS_ID,
     PAD_ID,
@@ -44,6 +35,15 @@ from lsrepro.translation.vocab import (
     load_vocab,
     save_vocab,
     train_vocab,
+)
+from lsrepro.models.transformer import build_transformer, sinusoidal_positions
+from lsrepro.training.batches import IGNORE_INDEX
+from lsrepro.translation.batching import TokenBatches, pad_batch
+from lsrepro.translation.bleu import corpus_scores
+from lsrepro.translation.token_eval import (
+    frequent_tokens,
+    penultimate_for_tokens,
+    token_predictions,
 )
 
 MIRROR = ROOT.parent / "shared" / "data"

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
+from lsrepro.models.transformer import build_transformer
 from lsrepro.translation.batching import pad_batch
 from lsrepro.translation.beam import beam_search, greedy, length_penalty, translate
-from lsrepro.translation.model import build_transformer
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
 SPECIALS = {"pad_id": PAD, "bos_id": BOS, "eos_id": EOS}

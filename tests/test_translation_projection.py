@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 import torch
 
+from lsrepro.artifacts.model import model_blob
+from lsrepro.data.corpus import load_corpus
+from lsrepro.data.vocab import BOS_ID, EOS_ID, PAD_ID, UNK_ID, load_vocab
 from lsrepro.models import build_model
-from lsrepro.training.checkpoints import model_blob
 from lsrepro.translation import files
-from lsrepro.translation.corpus import load_corpus
 from lsrepro.translation.projection import (
     WORD_START,
     content_tokens,
@@ -24,7 +25,6 @@ from lsrepro.translation.projection import (
     token_projection_arrays,
     translation_projection_file,
 )
-from lsrepro.translation.vocab import BOS_ID, EOS_ID, PAD_ID, UNK_ID, load_vocab
 
 SPECIALS = {"pad_id": PAD_ID, "bos_id": BOS_ID, "eos_id": EOS_ID}
 SPEC = {"name": "transformer", "layers": 1, "d_model": 16, "heads": 2, "ffn": 32, "dropout": 0.0}

@@ -20,14 +20,14 @@ import torch
 from sacrebleu.metrics import BLEU
 
 from conftest import ROOT
+from lsrepro.artifacts.model import load_model
 from lsrepro.claims import tables as claims_tables
 from lsrepro.config import load_config_file
-from lsrepro.data import DataIntegrityError
+from lsrepro.data.corpus import load_corpus, save_corpus
+from lsrepro.data.images import DataIntegrityError
+from lsrepro.data.vocab import BOS_ID, EOS_ID, VocabError, load_vocab
 from lsrepro.runs import fmt_float
-from lsrepro.training.checkpoints import load_model
 from lsrepro.translation import files, plan
-from lsrepro.translation.corpus import load_corpus, save_corpus
-from lsrepro.translation.vocab import BOS_ID, EOS_ID, VocabError, load_vocab
 
 EN = ["the", "a", "red", "blue", "dog", "cat", "runs", "sleeps", "big", "small"]
 DE = ["die", "eine", "rote", "blaue", "hund", "katze", "rennt", "schläft", "große", "kleine"]

@@ -11,8 +11,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
 
-from lsrepro.io import setup_logging  # noqa: E402
 from lsrepro.models import build_model  # noqa: E402
+from lsrepro.runtime import setup_logging  # noqa: E402
 from lsrepro.training import LabelSmoothing, Preempted, Recipe, init_model, train  # noqa: E402
 from lsrepro.training.batches import ImageBatches  # noqa: E402
 

@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from lsrepro.data import CIFAR10_CLASSES
+from lsrepro.data.images import CIFAR10_CLASSES
 from synthetic import write_prepared
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -186,18 +186,18 @@ def get_projection_inputs(wildcards):
 
 
 # --- Machines: local GPU slots, cluster resources (README "Local GPUs", "SLURM") -------
-from lsrepro import gpus as lsgpus  # noqa: E402
+from lsrepro import runtime as lsruntime  # noqa: E402
 
 # Local runs: at most (GPUs x LSREPRO_JOBS_PER_GPU) GPU jobs at once, whatever --cores
-# says; each binds its own device (lsrepro.gpus.bind_gpu). `--resources gpu=N` wins. No
+# says; each binds its own device (lsrepro.runtime.bind_gpu). `--resources gpu=N` wins. No
 # GPU: no limit, and the GPU rules run on the CPU. Under a cluster executor (--jobs sets
 # workflow.nodes) or inside a SLURM job, SLURM assigns the GPUs.
 if (
     workflow.nodes is None
     and "gpu" not in workflow.global_resources
-    and not lsgpus.in_slurm_job()
+    and not lsruntime.in_slurm_job()
 ):
-    GPU_SLOTS = lsgpus.slot_count()
+    GPU_SLOTS = lsruntime.slot_count()
     if GPU_SLOTS:
         workflow.global_resources["gpu"] = GPU_SLOTS
 

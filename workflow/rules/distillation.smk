@@ -9,6 +9,8 @@ rule cache_teacher_outputs:
         logits="results/teacher_outputs/{run}/logits.npz",
     log:
         "results/logs/cache_teacher_outputs/{run}.log",
+    benchmark:
+        "results/benchmarks/cache_teacher_outputs/{run}.tsv"
     conda:
         "../../envs/lsrepro.yaml"
     threads: 2

@@ -10,6 +10,8 @@ rule evaluate:
         test=f"results/evaluate/{RUN_DIR}/test.npz",
     log:
         f"results/logs/evaluate/{RUN_DIR}.log",
+    benchmark:
+        f"results/benchmarks/evaluate/{RUN_DIR}.tsv"
     conda:
         "../../envs/lsrepro.yaml"
     threads: 2

@@ -78,6 +78,8 @@ rule evaluate_tokens:
         reliability="results/translation/evaluate/{trun}/reliability.csv",
     log:
         "results/logs/evaluate_tokens/{trun}.log",
+    benchmark:
+        "results/benchmarks/evaluate_tokens/{trun}.tsv"
     conda:
         "../../envs/lsrepro.yaml"
     threads: 2
@@ -247,6 +249,8 @@ rule project_translation:
         free_png="results/figures/translation/fig7_free_axes.png",
     log:
         "results/logs/project_translation.log",
+    benchmark:
+        "results/benchmarks/project_translation.tsv"
     conda:
         "../../envs/lsrepro.yaml"
     threads: 2

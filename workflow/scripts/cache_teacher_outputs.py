@@ -3,8 +3,7 @@
 import logging
 
 from lsrepro.distillation.cache import cache_teacher_outputs_file
-from lsrepro.gpus import bind_gpu, describe
-from lsrepro.io import setup_logging
+from lsrepro.runtime import bind_gpu, describe, setup_logging
 
 setup_logging(snakemake.log[0])
 # Bind before anything touches CUDA: this job sees only its own GPU (or none).

@@ -7,7 +7,7 @@ read them.
 """
 
 from lsrepro.calibration.files import calibration_metrics_files
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 settings = snakemake.params.metrics

@@ -2,8 +2,7 @@
 
 import logging
 
-from lsrepro.gpus import bind_gpu, describe
-from lsrepro.io import setup_logging
+from lsrepro.runtime import bind_gpu, describe, setup_logging
 from lsrepro.translation.files import decode_files
 
 setup_logging(snakemake.log[0])

@@ -2,9 +2,8 @@
 
 import logging
 
-from lsrepro.gpus import bind_gpu, describe
 from lsrepro.information.files import estimate_information_file
-from lsrepro.io import setup_logging
+from lsrepro.runtime import bind_gpu, describe, setup_logging
 
 setup_logging(snakemake.log[0])
 # Bind before anything touches CUDA: this job sees only its own GPU (or none).

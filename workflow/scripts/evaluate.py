@@ -4,9 +4,8 @@ import logging
 
 import torch
 
-from lsrepro.evaluation.inference import evaluate_files
-from lsrepro.gpus import bind_gpu, describe
-from lsrepro.io import setup_logging
+from lsrepro.evaluation.files import evaluate_files
+from lsrepro.runtime import bind_gpu, describe, setup_logging
 
 setup_logging(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

@@ -3,7 +3,7 @@
 import logging
 
 from lsrepro.calibration.files import fit_temperature_file
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 settings = snakemake.params.calibration

@@ -5,7 +5,7 @@ declare (its stage is not in the run) makes that stage's claims "not run".
 """
 
 from lsrepro.claims.tables import INPUTS, judge_claims, paper_vs_ours
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 paths = {key: snakemake.input.get(key) for key in INPUTS}

@@ -1,7 +1,7 @@
 """Snakemake adapter: rule measure_geometry."""
 
-from lsrepro.io import setup_logging
 from lsrepro.representation.files import geometry_file
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 geometry_file(

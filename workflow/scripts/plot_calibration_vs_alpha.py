@@ -1,7 +1,7 @@
 """Snakemake adapter: rule plot_calibration_vs_alpha."""
 
 from lsrepro.calibration.files import calibration_vs_alpha_figure
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 calibration_vs_alpha_figure(

@@ -1,7 +1,7 @@
 """Snakemake adapter: rule plot_distillation."""
 
 from lsrepro.distillation.files import fig5_figure
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 fig5_figure(

@@ -1,7 +1,7 @@
 """Snakemake adapter: rule plot_geometry_vs_alpha."""
 
-from lsrepro.io import setup_logging
 from lsrepro.representation.files import geometry_vs_alpha_figure
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 geometry_vs_alpha_figure(

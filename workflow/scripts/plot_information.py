@@ -4,7 +4,7 @@ import pandas as pd
 
 from lsrepro.figures import save_figure
 from lsrepro.figures.information import information_figure
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 experiment = snakemake.wildcards.experiment

@@ -1,7 +1,7 @@
 """Snakemake adapter: rule plot_reliability."""
 
 from lsrepro.calibration.files import reliability_figure
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 reliability_figure(

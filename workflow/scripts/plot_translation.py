@@ -1,6 +1,6 @@
 """Snakemake adapter: rule plot_translation (Fig. 4 on val, as the paper, and on test)."""
 
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 from lsrepro.translation.files import fig4_file
 
 setup_logging(snakemake.log[0])

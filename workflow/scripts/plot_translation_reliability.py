@@ -1,6 +1,6 @@
 """Snakemake adapter: rule plot_translation_reliability (Fig. 3)."""
 
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 from lsrepro.translation.files import fig3_file
 
 setup_logging(snakemake.log[0])

@@ -1,6 +1,6 @@
 """Snakemake adapter: rule prepare_corpus (mirror and data_dir from the config, not params)."""
 
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 from lsrepro.translation.files import prepare_corpus_file
 
 setup_logging(snakemake.log[0])

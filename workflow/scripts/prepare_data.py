@@ -2,8 +2,8 @@
 
 import logging
 
-from lsrepro.data import prepare
-from lsrepro.io import setup_logging
+from lsrepro.data.images import prepare
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 source = prepare(

@@ -1,7 +1,7 @@
 """Snakemake adapter: rule project_penultimate."""
 
-from lsrepro.io import setup_logging
 from lsrepro.representation.files import projection_figure
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 classes = snakemake.params.classes

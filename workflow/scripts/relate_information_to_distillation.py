@@ -3,7 +3,7 @@
 from lsrepro.figures import save_figure
 from lsrepro.figures.information import information_vs_distillation_figure
 from lsrepro.information.files import information_vs_distillation
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 table = information_vs_distillation(

@@ -1,7 +1,7 @@
 """Snakemake adapter: rule select_information_examples."""
 
 from lsrepro.information.files import select_examples_file
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 select_examples_file(

@@ -2,8 +2,8 @@
 
 import logging
 
-from lsrepro.data import make_split
-from lsrepro.io import setup_logging
+from lsrepro.data.images import make_split
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 split = make_split(

@@ -1,7 +1,7 @@
 """Snakemake adapter: rule tabulate_calibration."""
 
 from lsrepro.calibration.files import tabulate_calibration
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 tabulate_calibration(

@@ -1,7 +1,7 @@
 """Snakemake adapter: rule tabulate_geometry."""
 
-from lsrepro.io import setup_logging
 from lsrepro.representation.files import tabulate_geometry
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 tabulate_geometry(

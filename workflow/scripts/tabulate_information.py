@@ -1,7 +1,7 @@
 """Snakemake adapter: rule tabulate_information."""
 
 from lsrepro.information.files import tabulate_information
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 tabulate_information(

@@ -1,7 +1,7 @@
 """Snakemake adapter: rule tabulate_mnist_toy."""
 
 from lsrepro.distillation.files import tabulate_mnist_toy
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 
 setup_logging(snakemake.log[0])
 tabulate_mnist_toy(

@@ -1,6 +1,6 @@
 """Snakemake adapter: rule tabulate_translation."""
 
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 from lsrepro.translation.files import tabulate_translation
 
 setup_logging(snakemake.log[0])

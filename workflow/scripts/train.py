@@ -5,10 +5,9 @@ import logging
 import sys
 from pathlib import Path
 
-from lsrepro.gpus import bind_gpu, describe
-from lsrepro.io import setup_logging
+from lsrepro.runtime import bind_gpu, describe, setup_logging
 from lsrepro.training import Preempted
-from lsrepro.training.images import train_classifier_files
+from lsrepro.training.files import train_classifier_files
 
 setup_logging(snakemake.log[0])
 log = logging.getLogger("train")

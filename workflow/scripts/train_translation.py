@@ -5,8 +5,7 @@ import logging
 import sys
 from pathlib import Path
 
-from lsrepro.gpus import bind_gpu, describe
-from lsrepro.io import setup_logging
+from lsrepro.runtime import bind_gpu, describe, setup_logging
 from lsrepro.training import Preempted
 from lsrepro.translation.files import train_translation_files
 

@@ -1,6 +1,6 @@
 """Snakemake adapter: rule train_vocabulary."""
 
-from lsrepro.io import setup_logging
+from lsrepro.runtime import setup_logging
 from lsrepro.translation.files import train_vocabulary_file
 
 setup_logging(snakemake.log[0])

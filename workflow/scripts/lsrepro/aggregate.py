@@ -2,8 +2,8 @@
 
 Per-seed results are long tables with one row per (model, split, scaling, metric) and a value
 column (``estimate`` from :func:`lsrepro.calibration.calibration_report`). They are summarised
-over seeds with :func:`summarize_over_seeds`; the table builders read that summary, which must
-have the columns of :data:`SUMMARY_COLUMNS`:
+over seeds with :func:`lsrepro.stats.summarize_over_seeds`; the table builders read that
+summary, which must have the columns of :data:`SUMMARY_COLUMNS`:
 
 * ``dataset``, ``architecture``: names, matched to the paper's after
   :func:`lsrepro.paper.normalise_name` (``cifar100`` matches ``CIFAR-100``);
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from lsrepro.paper import AccuracyRow, CalibrationRow, normalise_name
+from lsrepro.stats import summarize_over_seeds
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -44,61 +44,6 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "std",
     "n",
 )
-
-
-def summarize_over_seeds(
-    df: pd.DataFrame,
-    by: list[str],
-    values: list[str],
-    *,
-    confidence: float = 0.95,
-    seed_column: str | None = "seed",
-) -> pd.DataFrame:
-    """Mean, standard deviation and t-interval of ``values`` over the rows of each group.
-
-    For each group of ``by`` and each column ``v`` of ``values``, with ``n`` the number of non-NaN
-    values ``x_1..x_n`` (NaNs are skipped, e.g. an undefined metric for one seed):
-    ``mean = (1/n) sum x_j``; ``std = sqrt(sum (x_j - mean)^2 / (n - 1))`` (ddof = 1);
-    the interval is ``mean +- t_{(1+confidence)/2, n-1} * std / sqrt(n)`` (Student t, scipy).
-    ``n = 1`` gives NaN ``std`` and interval, ``n = 0`` NaN everywhere; neither is an error.
-
-    Args:
-        df: one row per seed (and whatever else ``by`` separates).
-        by: grouping columns (everything that identifies a cell except the seed).
-        values: numeric columns to summarise.
-        confidence: coverage of the t-interval.
-        seed_column: if this column exists, a seed occurring twice in a group is an error
-            (it would be averaged as if it were another seed). None skips the check.
-
-    Returns:
-        Long table with columns ``by + ["variable", "n", "mean", "std", "ci_lower",
-        "ci_upper"]``, one row per group and value column, sorted by ``by``.
-    """
-    missing = [c for c in [*by, *values] if c not in df.columns]
-    if missing:
-        raise KeyError(f"columns {missing} not in the table (columns: {list(df.columns)})")
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    if seed_column is not None and seed_column in df.columns:
-        dup = df.duplicated(subset=[*by, seed_column], keep=False)
-        if dup.any():
-            first = df.loc[dup, [*by, seed_column]].iloc[0].to_dict()
-            raise ValueError(
-                f"{int(dup.sum())} rows share a group and a {seed_column!r} with another row, "
-                f"e.g. {first}; each seed must appear once per group"
-            )
-    long = df.melt(id_vars=by, value_vars=values, var_name="variable", value_name="value")
-    long["value"] = pd.to_numeric(long["value"], errors="raise").astype(np.float64)
-    grouped = long.groupby([*by, "variable"], sort=True, dropna=False)["value"]
-    out = grouped.agg(n="count", mean="mean", std="std").reset_index()
-    out["n"] = out["n"].astype(np.int64)
-    n = out["n"].to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dof = np.where(n > 1, n - 1, np.nan)
-        half = stats.t.ppf(0.5 + confidence / 2.0, dof) * out["std"].to_numpy() / np.sqrt(n)
-    out["ci_lower"] = out["mean"] - half
-    out["ci_upper"] = out["mean"] + half
-    return out
 
 
 def _pairs(summary: pd.DataFrame) -> set[tuple[str, str]]:
@@ -308,10 +253,14 @@ def to_markdown(table: pd.DataFrame, digits: int | Sequence[int] = 3) -> str:
 #: The stage each benchmarked rule belongs to (the report's "cost" table sums per stage).
 BENCHMARK_STAGES = {
     "train": "training",
+    "evaluate": "evaluation",
     "distill": "distillation",
+    "cache_teacher_outputs": "distillation",
     "estimate_information": "information",
     "train_translation": "translation",
+    "evaluate_tokens": "translation",
     "decode_beam": "translation",
+    "project_translation": "translation",
 }
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from lsrepro.data import CIFAR10_CLASSES
+from lsrepro.data.images import CIFAR10_CLASSES
 from lsrepro.models import registry
 from lsrepro.models.registry import validate_model_spec
 from lsrepro.runs import RunKey, TeacherKey, fmt_float
@@ -400,8 +400,11 @@ def _distillation_problems(config: dict[str, Any]) -> list[str]:
     for figure in ("fig5", "mnist_toy"):
         entry = section.get(figure) or {}
         for role, name in entry.items():
-            sets_ = set(students) if role in ("students", "student_A", "student_B") else set(
-                config["experiments"])
+            sets_ = (
+                set(students)
+                if role in ("students", "student_A", "student_B")
+                else set(config["experiments"])
+            )
             if name not in sets_:
                 problems.append(f"distillation.{figure}.{role}: unknown {name!r}")
     return problems + _information_problems(config)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import glob
 import json
 import os
-import platform
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -89,72 +87,3 @@ def _json_default(o: Any) -> Any:
     if isinstance(o, Path):
         return str(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-
-
-def git_commit(cwd: Path | str | None = None) -> str:
-    """The workflow's git commit (with ``-dirty`` when the tree has changes), or ``unknown``."""
-    cwd = Path(cwd) if cwd else Path(__file__).resolve().parent
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return commit + ("-dirty" if dirty else "")
-
-
-def library_versions() -> dict[str, str]:
-    import torch
-    import torchvision
-
-    import lsrepro
-
-    return {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "torchvision": torchvision.__version__,
-        "numpy": np.__version__,
-        "lsrepro": lsrepro.__version__,
-    }
-
-
-def setup_logging(log_file: Path | str | None) -> None:
-    """Log INFO to ``log_file`` (a Snakemake job's ``log:``) and to stderr."""
-    import logging
-    import sys
-
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    if log_file:
-        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(log_file, mode="a"))
-    logging.basicConfig(
-        level=logging.INFO,
-        handlers=handlers,
-        force=True,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
-    def log_uncaught(kind: type[BaseException], error: BaseException, tb: Any) -> None:
-        # Snakemake points at a failed job's log file: the error must be in it, not only on stderr.
-        logging.getLogger("lsrepro").critical("job failed", exc_info=(kind, error, tb))
-
-    sys.excepthook = log_uncaught
-
-
-def pick_device() -> str:
-    """CUDA when present (the GPU the job was bound to), CPU otherwise."""
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"

@@ -17,11 +17,11 @@ from typing import Any
 import pandas as pd
 
 from lsrepro import aggregate, paper
+from lsrepro.artifacts.evaluation import load as load_evaluation
 from lsrepro.calibration.bootstrap import calibration_report
 from lsrepro.calibration.core import predictions_from_logits
 from lsrepro.calibration.metrics import ece_from_bins, reliability_bins_from_vectors
 from lsrepro.calibration.temperature import fit_temperature, fit_temperature_ece
-from lsrepro.evaluation.artifact import load as load_evaluation
 from lsrepro.io import concat_csv, write_csv, write_json
 from lsrepro.runs import DIRECT_TEACHER, GROUP_COLUMNS, RUN_COLUMNS
 

@@ -1,7 +1,7 @@
 """Decision rules for the paper's claims C1–C13 (paper-spec §5), over numbers with intervals.
 
 Every rule is a small pure function of :class:`Interval` values (a mean over training seeds with
-its 95 % t-interval, as written by :func:`lsrepro.aggregate.summarize_over_seeds`) and returns a
+its 95 % t-interval, as written by :func:`lsrepro.stats.summarize_over_seeds`) and returns a
 :class:`Verdict`. Reading the stage tables and choosing which cells a rule sees is
 :mod:`lsrepro.claims.tables`; nothing here reads files.
 
@@ -89,7 +89,7 @@ class Interval:
     @classmethod
     def from_values(cls, values: Sequence[float], confidence: float = 0.95) -> Interval:
         """Student-t interval of the mean of ``values`` (NaNs skipped), as
-        :func:`lsrepro.aggregate.summarize_over_seeds` computes it."""
+        :func:`lsrepro.stats.summarize_over_seeds` computes it."""
         x = np.asarray(values, dtype=np.float64)
         x = x[~np.isnan(x)]
         n = int(x.size)

@@ -8,10 +8,11 @@ Input contract (keys of ``paths``; every interval is 95 % over training seeds):
 
 * ``geometry_summary`` (C1–C5), ``results/tables/geometry_summary.csv``: ``experiment,
   dataset, architecture, alpha, split`` (train/val), ``variable`` (a
-  :func:`lsrepro.geometry.split_geometry` key: ``gap_mean_over_optimal``, ``gap_mean``,
+  :func:`lsrepro.representation.geometry.split_geometry` key: ``gap_mean_over_optimal``,
+  ``gap_mean``,
   ``gap_optimal``, ``incorrect_std_over_gap``, ``tightness_vs_class_means``, ``accuracy``
   (fraction), ``projection.<triplet>.norm_mean``, ``projection.<triplet>.tightness``), ``n,
-  mean, std, ci_lower, ci_upper`` (:func:`lsrepro.aggregate.summarize_over_seeds`).
+  mean, std, ci_lower, ci_upper`` (:func:`lsrepro.stats.summarize_over_seeds`).
 * ``geometry_per_seed`` (C6, paired train/val of the same model): ``experiment, alpha, seed,
   split`` and the same keys as columns.
 * ``calibration_summary`` (C8, C9, Tables 2–3), ``results/tables/calibration_summary.csv``:
@@ -716,9 +717,13 @@ def _information(
     else:
         # lsrepro.information.files.information_vs_distillation writes spearman_rho and its
         # bootstrap interval as spearman_ci_lower / spearman_ci_upper on every row
-        versus = versus.rename(columns={"spearman_rho": "spearman",
-                                        "spearman_ci_lower": "ci_lower",
-                                        "spearman_ci_upper": "ci_upper"})
+        versus = versus.rename(
+            columns={
+                "spearman_rho": "spearman",
+                "spearman_ci_lower": "ci_lower",
+                "spearman_ci_upper": "ci_upper",
+            }
+        )
         _require(versus, ("teacher_alpha", "spearman", "ci_lower", "ci_upper"), "mi_vs_distill")
         first = versus.iloc[0]
         out.append(

@@ -12,24 +12,18 @@ the student's augmented batch instead.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from lsrepro import augment
-from lsrepro.io import atomic_savez
+from lsrepro.artifacts.model import load_model_on_split
+from lsrepro.artifacts.teacher_cache import TeacherCache, save_teacher_cache
+from lsrepro.data import augment
+from lsrepro.data.images import load_prepared, load_split
+from lsrepro.runtime import pick_device
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TeacherCache:
-    logits: np.ndarray  # float32 (N, 2, K)
-    split_digest: str
-    teacher_fingerprint: str
-    teacher_model: str  # the model file it was computed from (for the log and the tables)
 
 
 @torch.no_grad()
@@ -51,31 +45,6 @@ def teacher_outputs(
     return torch.cat(out).numpy()
 
 
-def save_teacher_cache(path: Path | str, cache: TeacherCache) -> None:
-    if not np.isfinite(cache.logits).all():
-        raise ValueError(f"{path}: the teacher produced non-finite logits")
-    atomic_savez(
-        path,
-        logits=cache.logits.astype(np.float32),
-        split_digest=np.asarray(cache.split_digest),
-        teacher_fingerprint=np.asarray(cache.teacher_fingerprint),
-        teacher_model=np.asarray(cache.teacher_model),
-    )
-
-
-def load_teacher_cache(path: Path | str) -> TeacherCache:
-    with np.load(path) as z:
-        logits = z["logits"]
-        if logits.ndim != 3 or logits.shape[1] != 2:
-            raise ValueError(f"{path}: teacher logits must be (N, 2, K), got {logits.shape}")
-        return TeacherCache(
-            logits=logits,
-            split_digest=str(z["split_digest"]),
-            teacher_fingerprint=str(z["teacher_fingerprint"]),
-            teacher_model=str(z["teacher_model"]),
-        )
-
-
 def cache_teacher_outputs_file(
     *,
     model: Path | str,
@@ -86,20 +55,11 @@ def cache_teacher_outputs_file(
     batch_size: int = 500,
 ) -> TeacherCache:
     """Workflow entry point (rule ``cache_teacher_outputs``)."""
-    from lsrepro.data import DataIntegrityError, load_prepared, load_split
-    from lsrepro.io import pick_device
-    from lsrepro.training.checkpoints import load_model
-
     torch.set_num_threads(threads)
     device = pick_device()
-    teacher, meta = load_model(model, device)
     data = load_prepared(Path(prepared))
     parts = load_split(Path(split))
-    if meta["split_digest"] != parts.digest:
-        raise DataIntegrityError(
-            f"{model} was trained on split {meta['split_digest']} but {split} is split "
-            f"{parts.digest}; re-run training (the split changed underneath it)"
-        )
+    teacher, meta = load_model_on_split(model, parts.digest, str(split), device)
     spec = augment.InputSpec(**meta["recipe"]["input"])
     logits = teacher_outputs(teacher, data.x_train[parts.train], spec, batch_size, device)
     cache = TeacherCache(logits, parts.digest, meta["fingerprint"], str(model))

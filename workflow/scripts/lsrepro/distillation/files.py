@@ -26,7 +26,7 @@ def tabulate_fig5(
 ) -> pd.DataFrame:
     """``records``: one per model, {curve, run (columns), val, test} and for students also
     {teacher_val, teacher_cache}. Writes fig5_distillation.csv and fig5_summary.csv."""
-    from lsrepro.data import load_prepared, load_split
+    from lsrepro.data.images import load_prepared, load_split
 
     train_labels = load_prepared(Path(prepared)).y_train[load_split(Path(split)).train]
     rows = []

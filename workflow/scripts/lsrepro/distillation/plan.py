@@ -14,7 +14,7 @@ def students_of(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
 
 
 def objective(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
-    """The training objective of a distilled student (see lsrepro.training.images)."""
+    """The training objective of a distilled student (see lsrepro.training.files)."""
     spec = dict(students_of(config, key)["objective"])
     if spec["name"] == "soft_targets":
         spec["temperature"] = float(key.temperature)

@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lsrepro.aggregate import summarize_over_seeds
-from lsrepro.distillation.cache import load_teacher_cache
+from lsrepro.artifacts import evaluation as artifact
+from lsrepro.artifacts.teacher_cache import load_teacher_cache
 from lsrepro.distillation.gamma import student_gamma
-from lsrepro.evaluation import artifact
+from lsrepro.stats import summarize_over_seeds
 
 FIG5_COLUMNS = (
     "curve",

@@ -1,1 +1,2 @@
-"""Inference on trained models (:mod:`.inference`) and its artifact (:mod:`.artifact`)."""
+"""Inference on trained models (:mod:`.inference`) and the evaluate rule (:mod:`.files`); the
+evaluation artifact is :mod:`lsrepro.artifacts.evaluation`."""

@@ -2,7 +2,7 @@
 
 Figures are built on ``matplotlib.figure.Figure`` directly (Agg canvas, no pyplot state, no
 LaTeX) and written as PDF (vector) and PNG. Inputs are tables produced elsewhere:
-:func:`lsrepro.calibration.reliability_bins` and :func:`lsrepro.aggregate.summarize_over_seeds`.
+:func:`lsrepro.calibration.reliability_bins` and :func:`lsrepro.stats.summarize_over_seeds`.
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def plot_metrics_vs_alpha(
     temperature scaling). Accuracy is drawn in percent.
 
     Args:
-        summary: output of :func:`lsrepro.aggregate.summarize_over_seeds` for one experiment,
+        summary: output of :func:`lsrepro.stats.summarize_over_seeds` for one experiment,
             with columns ``alpha``, ``split``, ``scaling``, ``metric``, ``mean``, ``ci_lower``,
             ``ci_upper`` (and ``n``).
         metrics: metrics to draw, one panel each.

@@ -2,8 +2,8 @@
 
 Layout of one figure row (paper §2, Fig. 1): training set without label smoothing (α = 0),
 validation set without, training set with the configured α, validation set with.  Each panel is a
-``ProjectionPanel`` from ``lsrepro.projection``; classes keep the same colour in every panel and
-the three templates are drawn as stars joined by a dashed triangle.
+``ProjectionPanel`` from ``lsrepro.representation.projection``; classes keep the same colour in
+every panel and the three templates are drawn as stars joined by a dashed triangle.
 
 Two versions are written: with shared axis limits across the row (so the larger absolute values
 of hard-target projections, claim C4, are visible at a glance) and with per-panel limits (so the
@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from lsrepro.figures import save_figure
-from lsrepro.projection import ProjectionPanel
+from lsrepro.representation.projection import ProjectionPanel
 
 # Relative margin around the data so that markers at the extremes are not clipped.
 LIMIT_PADDING = 0.08
@@ -190,7 +190,8 @@ def geometry_vs_alpha_figure(
 
     Args:
         table: long table with one row per (model, split): columns ``alpha``, ``split``, ``seed``
-            and the metric columns (e.g. records of ``lsrepro.geometry.split_geometry``).
+            and the metric columns (e.g. records of
+            ``lsrepro.representation.geometry.split_geometry``).
             Several seeds per α are drawn as mean with a min–max band (as the paper's A.1).
         metrics: metric columns to plot.  For ``gap_mean`` the closed-form optimum
             ``gap_optimal`` (§1.1) is drawn beside the measured values when present.

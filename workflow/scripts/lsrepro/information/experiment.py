@@ -5,7 +5,7 @@ Choices where the paper is silent (paper-spec §1.6), fixed here:
 
 * y = logit[a] − logit[b] (no absolute value) of the network in eval mode (batch norm uses its
   running statistics, dropout off), so the only randomness is the augmentation;
-* the augmentation is the teacher's training augmentation, :func:`lsrepro.augment.train_batch`
+* the augmentation is the teacher's training augmentation, :func:`lsrepro.data.augment.train_batch`
   with the recipe's ``input`` spec (ResNet-56: pad 4, random 32×32 crop, random flip);
 * draw l of every snapshot uses the generator seeded from ``SeedSequence([seed, l])``: the same
   augmentations at every snapshot (common random numbers, so the curve's steps differ by the
@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lsrepro import augment
+from lsrepro.artifacts.model import load_model
+from lsrepro.data import augment
 from lsrepro.information.estimator import estimate_information
-from lsrepro.projection import select_examples as _select_examples
-from lsrepro.training.checkpoints import load_model
+from lsrepro.representation.projection import select_examples as _select_examples
 
 __all__ = [
     "CURVE_COLUMNS",
@@ -60,8 +60,9 @@ def select_examples(
 ) -> np.ndarray:
     """``per_class`` examples of each of two classes, drawn once from ``seed`` (paper: 300 each).
 
-    The same stratified draw as Fig. 1's (:func:`lsrepro.projection.select_examples`): class c
-    is drawn with its own generator seeded by ``(seed, c)``.
+    The same stratified draw as Fig. 1's
+    (:func:`lsrepro.representation.projection.select_examples`): class c is drawn with its own
+    generator seeded by ``(seed, c)``.
 
     Args:
         labels: (M,) int class ids of the candidate pool (e.g. the training split).
@@ -160,7 +161,7 @@ def information_curve(
 
     Args:
         snapshot_paths: snapshot files of one run (any order; sorted by their metadata step),
-            read with :func:`lsrepro.training.checkpoints.load_model`.
+            read with :func:`lsrepro.artifacts.model.load_model`.
         images: (N, H, W, C) uint8 examples (paper: 300 airplane + 300 dog training images).
         classes: (a, b): y = logit_a − logit_b (paper: airplane − dog).
         draws: L Monte-Carlo augmentations for μ_x (paper: 5), plus one fresh draw.

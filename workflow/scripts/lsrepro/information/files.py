@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lsrepro.aggregate import summarize_over_seeds
-from lsrepro.data import load_prepared, load_split
+from lsrepro.data.images import load_prepared, load_split
 from lsrepro.information.experiment import CURVE_COLUMNS, information_curve, select_examples
 from lsrepro.io import atomic_savez, write_csv
+from lsrepro.stats import summarize_over_seeds
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,6 @@ _RUN_KEYS = ("experiment", "alpha", "seed")
 _SNAPSHOT = re.compile(r"step~(\d+)\.pt")
 
 
-
 def select_examples_file(
     prepared: Path | str,
     split: Path | str,
@@ -68,8 +67,8 @@ def select_examples_file(
     """Draw the MI examples (paper: 300 "airplane" + 300 "dog") from the training split; save them.
 
     Args:
-        prepared: the prepared dataset ``.npz`` (:func:`lsrepro.data.save_prepared`).
-        split: the train/validation split ``.npz`` (:func:`lsrepro.data.save_split`).
+        prepared: the prepared dataset ``.npz`` (:func:`lsrepro.data.images.save_prepared`).
+        split: the train/validation split ``.npz`` (:func:`lsrepro.data.images.save_split`).
         classes_by_name: the two class names (a, b), in the order of the logit difference.
         per_class: examples per class.
         seed: draw seed.
@@ -135,7 +134,7 @@ def estimate_information_file(
     """
     import torch
 
-    from lsrepro.io import pick_device
+    from lsrepro.runtime import pick_device
 
     torch.set_num_threads(int(threads))
     paths = snapshot_paths(snapshots_dir)
@@ -178,7 +177,7 @@ def tabulate_information(
         per_seed_out: all rows with the run keys in front.
         summary_out: per (run keys without seed, step) and variable of :data:`SUMMARY_VALUES`:
             ``n``, ``mean``, ``std``, ``ci_lower``, ``ci_upper`` (from
-            :func:`lsrepro.aggregate.summarize_over_seeds`), ``min``, ``max``.
+            :func:`lsrepro.stats.summarize_over_seeds`), ``min``, ``max``.
 
     Returns:
         The summary.

@@ -297,7 +297,7 @@ def _transformer_seconds(spec: dict[str, Any], batch_tokens: int) -> float:
 register(
     ModelEntry(
         name="transformer",
-        builder="lsrepro.translation.model:build_transformer",
+        builder="lsrepro.models.transformer:build_transformer",
         build_args=("vocab_size", "pad_id"),
         args={
             "layers": Arg("int", REQUIRED, at_least(1), "encoder and decoder layers"),

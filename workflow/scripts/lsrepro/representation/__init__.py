@@ -1,1 +1,2 @@
-"""Representation stage (paper §2, Fig. 1): file-level entry points in :mod:`.files`."""
+"""Representation stage (paper §2, Fig. 1): the plane projection (:mod:`.projection`), the
+geometry measures (:mod:`.geometry`), file-level entry points in :mod:`.files`."""

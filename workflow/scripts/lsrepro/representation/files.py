@@ -1,7 +1,7 @@
 """File-level entry points of the representation stage (rules ``measure_geometry``,
 ``tabulate_geometry``, ``project_penultimate``, ``plot_geometry_vs_alpha``): each reads the files
 its rule declares as input and writes the ones it declares as output; the maths lives in
-:mod:`lsrepro.geometry` and :mod:`lsrepro.projection`, the summaries in :mod:`lsrepro.aggregate`.
+:mod:`.geometry` and :mod:`.projection`, the summaries in :mod:`lsrepro.stats`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from lsrepro import aggregate, geometry, projection
-from lsrepro.evaluation.artifact import load as load_evaluation
+from lsrepro import aggregate
+from lsrepro.artifacts.evaluation import load as load_evaluation
 from lsrepro.io import write_csv, write_json
+from lsrepro.representation import geometry, projection
 
 log = logging.getLogger(__name__)
 RUN_KEYS = ("experiment", "dataset", "architecture", "alpha", "seed")  # direct runs only

@@ -1,9 +1,8 @@
 """Training core: one loop (:mod:`.loop`) driven by an objective (:mod:`.objectives`), a batch
 source (:mod:`.batches`), an optimiser and schedule (:mod:`.optim`) and a checkpointer
-(:mod:`.checkpoints`). Stage entry points: :mod:`.images` (image classifiers, distilled or not)."""
+(:mod:`.checkpoints`). Stage entry points: :mod:`.files` (image classifiers, distilled or not)."""
 
 from lsrepro.training.batches import IGNORE_INDEX, Batch, BatchSource, step_seed
-from lsrepro.training.checkpoints import load_model
 from lsrepro.training.loop import DivergenceError, Preempted, TrainResult, init_model, train
 from lsrepro.training.objectives import LabelSmoothing, LogitMatching, SoftTargets, TeacherOutputs
 from lsrepro.training.recipe import Recipe
@@ -21,7 +20,6 @@ __all__ = [
     "TeacherOutputs",
     "TrainResult",
     "init_model",
-    "load_model",
     "step_seed",
     "train",
 ]

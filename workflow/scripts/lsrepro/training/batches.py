@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
-from lsrepro import augment
+from lsrepro.data import augment
 
 IGNORE_INDEX = -100  # a label position that counts in no loss, accuracy or metric (padding)
 

@@ -11,17 +11,17 @@ File layout of one run directory (DESIGN.md §7):
     a checkpoint of another recipe/seed/objective, or an unreadable file: set aside, never used,
     never deleted (delete them by hand when you no longer want them).
 ``partial_snapshots/step~{k}.pt`` → ``snapshots/step~{k}.pt``
-    weights at the recipe's ``snapshot_steps``, each self-describing (see :func:`model_blob`);
-    they belong to the checkpoint's fingerprint: a fresh start clears them, a resume drops any
-    of another fingerprint, and they appear in ``snapshots/`` (hard links, no extra space) only
-    when the run finishes.
+    weights at the recipe's ``snapshot_steps``, each self-describing (see
+    :func:`lsrepro.artifacts.model.model_blob`); they belong to the checkpoint's fingerprint: a
+    fresh start clears them, a resume drops any of another fingerprint, and they appear in
+    ``snapshots/`` (hard links, no extra space) only when the run finishes.
 ``model.pt``
     the final weights with the metadata that rebuilds them.
 
 Every model file is ``{"state_dict": ..., "metadata": {...}}`` where metadata holds ``recipe``
 (with ``model``, the registry spec, and ``input``), ``build_args`` (e.g. ``num_classes`` and
-``in_channels``), ``fingerprint`` and, for snapshots, ``step``; :func:`load_model` rebuilds any
-of them on its own.
+``in_channels``), ``fingerprint`` and, for snapshots, ``step``;
+:func:`lsrepro.artifacts.model.load_model` rebuilds any of them on its own.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from typing import Any
 
 import torch
 
+from lsrepro.artifacts.model import model_blob
 from lsrepro.io import atomic_torch_save
 
 log = logging.getLogger(__name__)
@@ -50,44 +51,6 @@ def fingerprint(**parts: Any) -> str:
     """sha256 of everything that determines the trained weights: a checkpoint's identity."""
     blob = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def build_args_of(metadata: dict[str, Any]) -> dict[str, Any]:
-    """The builder's keyword arguments beyond the spec (older files: num_classes/in_channels)."""
-    if "build_args" in metadata:
-        return dict(metadata["build_args"])
-    return {"num_classes": metadata["num_classes"], "in_channels": metadata["in_channels"]}
-
-
-def model_blob(model: torch.nn.Module, metadata: dict[str, Any]) -> dict[str, Any]:
-    return {"state_dict": _plain_state_dict(model), "metadata": metadata}
-
-
-def _plain_state_dict(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """state_dict without torch.compile's ``_orig_mod.`` prefix, on the CPU."""
-    inner = getattr(model, "_orig_mod", model)
-    return {k: v.detach().cpu() for k, v in inner.state_dict().items()}
-
-
-def load_model(
-    path: Path | str, device: str | torch.device = "cpu"
-) -> tuple[torch.nn.Module, dict[str, Any]]:
-    """Rebuild a model from ``model.pt`` or any snapshot; returned in eval mode on ``device``."""
-    from lsrepro.models import build_model
-
-    path = Path(path)
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=False)
-        meta = blob["metadata"]
-        spec = meta["recipe"]["model"]
-    except Exception as err:
-        raise ValueError(
-            f"{path} is not a model file of this workflow (state_dict + metadata with the "
-            f"recipe): {type(err).__name__}: {err}"
-        ) from err
-    model = build_model(spec, **build_args_of(meta))
-    model.load_state_dict(blob["state_dict"])
-    return model.to(device).eval(), meta
 
 
 def clear_stale_temp_files(out_dir: Path) -> list[Path]:

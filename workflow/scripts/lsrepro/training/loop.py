@@ -26,7 +26,8 @@ from typing import Any
 
 import torch
 
-from lsrepro.io import atomic_write, git_commit, library_versions
+from lsrepro.io import atomic_write
+from lsrepro.runtime import git_commit, library_versions
 from lsrepro.training import optim
 from lsrepro.training.batches import (
     IGNORE_INDEX,

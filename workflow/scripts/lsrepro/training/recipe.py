@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lsrepro import augment
+from lsrepro.data import augment
 
 
 @dataclass(frozen=True)

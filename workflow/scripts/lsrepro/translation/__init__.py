@@ -2,16 +2,16 @@
 
 Modules, in the order data flows through them:
 
-* :mod:`~lsrepro.translation.corpus` — Multi30k task 1 (verified raw files, local mirror or
+* :mod:`~lsrepro.data.corpus` — Multi30k task 1 (verified raw files, local mirror or
   download) or any parallel corpus from local text files; one :class:`Corpus` artifact.
-* :mod:`~lsrepro.translation.vocab` — the joint sentencepiece vocabulary, a pinned artifact.
-* :mod:`~lsrepro.translation.model` — the encoder–decoder Transformer (``torch.nn`` layers).
+* :mod:`~lsrepro.data.vocab` — the joint sentencepiece vocabulary, a pinned artifact.
+* :mod:`~lsrepro.models.transformer` — the encoder–decoder Transformer (``torch.nn`` layers).
 * :mod:`~lsrepro.translation.batching` — token-count batches, a pure function of (seed, step).
 * :mod:`~lsrepro.translation.beam` — batched beam search and greedy decoding with temperature.
 * :mod:`~lsrepro.translation.bleu` — sacrebleu BLEU (cased, uncased) and chrF with signatures.
 * :mod:`~lsrepro.translation.token_eval` — teacher-forced next-token calibration vectors.
 
-The ``multi30k_transformer`` recipe (documented in :mod:`~lsrepro.translation.model`) is a
+The ``multi30k_transformer`` recipe (documented in :mod:`~lsrepro.models.transformer`) is a
 4+4-layer pre-norm Transformer, d_model 256, 4 heads, FFN 1024, dropout 0.3, on a joint 8k
 BPE vocabulary.
 """

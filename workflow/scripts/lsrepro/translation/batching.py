@@ -1,6 +1,6 @@
 """Token-count batches of sentence pairs, a pure function of (seed, step) (BatchSource protocol).
 
-Sequences (ids from :class:`lsrepro.translation.vocab.Vocab`, which adds no specials):
+Sequences (ids from :class:`lsrepro.data.vocab.Vocab`, which adds no specials):
 
 * source  ``src``    = pieces + EOS                          (B, S)
 * decoder ``tgt_in`` = BOS + pieces                          (B, T)

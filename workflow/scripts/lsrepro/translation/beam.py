@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import torch
 
+from lsrepro.models.transformer import Seq2SeqTransformer
 from lsrepro.translation.batching import pad_batch
-from lsrepro.translation.model import Seq2SeqTransformer
 
 
 @dataclass(frozen=True)

@@ -43,26 +43,26 @@ import pandas as pd
 import torch
 
 from lsrepro import aggregate, calibration
-from lsrepro.io import atomic_write, write_csv, write_json
-from lsrepro.runs import fmt_float
-from lsrepro.training.batches import IGNORE_INDEX
-from lsrepro.training.checkpoints import load_model
-from lsrepro.training.loop import TrainResult, init_model, train
-from lsrepro.training.objectives import LabelSmoothing
-from lsrepro.training.recipe import Recipe
-from lsrepro.translation.batching import TokenBatches, length_batches, pad_batch
-from lsrepro.translation.beam import translate
-from lsrepro.translation.bleu import corpus_scores
-from lsrepro.translation.corpus import (
+from lsrepro.artifacts.model import load_model
+from lsrepro.data.corpus import (
     Corpus,
     load_corpus,
     load_multi30k,
     read_parallel,
     save_corpus,
 )
+from lsrepro.data.vocab import BOS_ID, EOS_ID, PAD_ID, Vocab, load_vocab, save_vocab
+from lsrepro.data.vocab import train_vocab as train_vocab_model
+from lsrepro.io import atomic_write, write_csv, write_json
+from lsrepro.runs import fmt_float
+from lsrepro.training.batches import IGNORE_INDEX
+from lsrepro.training.loop import TrainResult, init_model, train
+from lsrepro.training.objectives import LabelSmoothing
+from lsrepro.training.recipe import Recipe
+from lsrepro.translation.batching import TokenBatches, length_batches, pad_batch
+from lsrepro.translation.beam import translate
+from lsrepro.translation.bleu import corpus_scores
 from lsrepro.translation.token_eval import TokenPredictions, token_predictions
-from lsrepro.translation.vocab import BOS_ID, EOS_ID, PAD_ID, Vocab, load_vocab, save_vocab
-from lsrepro.translation.vocab import train_vocab as train_vocab_model
 
 log = logging.getLogger(__name__)
 SPECIALS = {"pad_id": PAD_ID, "bos_id": BOS_ID, "eos_id": EOS_ID}
@@ -160,7 +160,7 @@ def train_translation_files(
     """
     from lsrepro.models import build_model
     from lsrepro.models.registry import resolve
-    from lsrepro.training.images import configure_torch
+    from lsrepro.runtime import configure_torch
 
     device = configure_torch(threads)
     data = load_corpus(corpus)
@@ -227,8 +227,8 @@ def _load_checked(
     model: Path | str, corpus: Path | str, vocab: Path | str, threads: int
 ) -> tuple[torch.nn.Module, dict[str, Any], Corpus, Vocab, str]:
     """Model, its metadata, corpus and vocabulary; the model must have been trained on both."""
-    from lsrepro.data import DataIntegrityError
-    from lsrepro.training.images import configure_torch
+    from lsrepro.data.images import DataIntegrityError
+    from lsrepro.runtime import configure_torch
 
     device = configure_torch(threads)
     net, meta = load_model(model, device)
@@ -587,7 +587,7 @@ def tabulate_translation(
     ``_all`` / ``_no_eos``), ``n_tokens``, ``ece_lower/upper`` (bootstrap over tokens, T = 1 and
     fitted only), ``greedy_bleu`` (uncased, T = 1 rows), ``sentences`` decoded and the
     signatures. ``summary_out``: mean, std, t-interval over seeds
-    (:func:`lsrepro.aggregate.summarize_over_seeds`) per (experiment, alpha, split, fitted, T);
+    (:func:`lsrepro.stats.summarize_over_seeds`) per (experiment, alpha, split, fitted, T);
     fitted rows are grouped with T = NaN and carry the mean fitted T as variable
     ``fitted_temperature``. ``table3_out``: Table 3's EN-DE row, ours labelled with the corpus it
     was measured on, the paper's WMT numbers beside it.

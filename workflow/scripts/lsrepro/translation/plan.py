@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lsrepro.data.corpus import MULTI30K_SPLITS
 from lsrepro.runs import RunKey, fmt_float
-from lsrepro.translation.corpus import MULTI30K_SPLITS
 
 ROOT = "results/translation"
 MULTI30K = "multi30k"

@@ -1,13 +1,13 @@
 """Penultimate-layer projection of the Transformer's next-token predictions (paper App. B, Fig. 7).
 
-The image projection (§2, Fig. 1; :mod:`lsrepro.projection`) applied to next-token prediction
-with the correct prefix (teacher forcing): the "examples" are target positions whose correct
-next token is one of three chosen pieces, the "penultimate activations" are the decoder outputs
-after the final LayerNorm (``Seq2SeqTransformer.features``, D dims) and the "templates" are the
-three rows of the tied output embedding, ``logits = features @ E.T + b`` with ``b`` the frozen
+The image projection (§2, Fig. 1; :mod:`lsrepro.representation.projection`) applied to next-token
+prediction with the correct prefix (teacher forcing): the "examples" are target positions whose
+correct next token is one of three chosen pieces, the "penultimate activations" are the decoder
+outputs after the final LayerNorm (``Seq2SeqTransformer.features``, D dims) and the "templates" are
+the three rows of the tied output embedding, ``logits = features @ E.T + b`` with ``b`` the frozen
 zero bias. :func:`token_projection_arrays` packs them in the evaluation-artifact form that
-:func:`lsrepro.projection.projection_panel` takes, so the plane, axes and units are exactly
-Fig. 1's; :func:`translation_projection_file` draws the row train/val × α = 0/α (rule
+:func:`lsrepro.representation.projection.projection_panel` takes, so the plane, axes and units are
+exactly Fig. 1's; :func:`translation_projection_file` draws the row train/val × α = 0/α (rule
 ``project_translation``).
 
 Our choices where the paper is silent ("Tokens used: NOT FOUND"):
@@ -29,7 +29,8 @@ Our choices where the paper is silent ("Tokens used: NOT FOUND"):
   projection axes.
 * **Positions.** Per split, the sentences are taken in a seeded random order up to the first
   prefix holding ``per_class`` occurrences of every token (so the training split is not run in
-  full), then :func:`lsrepro.projection.select_examples` draws ``per_class`` positions per token
+  full), then :func:`lsrepro.representation.projection.select_examples` draws ``per_class``
+  positions per token
   with the same seed. Both models see the same sentences and positions.
 """
 
@@ -73,7 +74,7 @@ def token_projection_arrays(
     """Evaluation-like arrays of the next-token positions of ``token_ids`` (Fig. 7).
 
     Args:
-        model: a :class:`~lsrepro.translation.model.Seq2SeqTransformer` (tied embeddings).
+        model: a :class:`~lsrepro.models.transformer.Seq2SeqTransformer` (tied embeddings).
         src_ids, tgt_ids: piece ids per sentence pair, without BOS/EOS.
         token_ids: K distinct piece ids (the paper's projection uses K = 3); their order is the
             class order (class k = ``token_ids[k]``).
@@ -267,10 +268,10 @@ def translation_projection_file(
     Returns:
         The three pieces, in axis order.
     """
-    from lsrepro import projection
+    from lsrepro.data.vocab import UNK_ID
     from lsrepro.figures import representation as figs
+    from lsrepro.representation import projection
     from lsrepro.translation.files import SPECIALS, _encoded, _load_checked
-    from lsrepro.translation.vocab import UNK_ID
 
     if per_class < 1:
         raise ValueError(f"per_class must be >= 1, got {per_class}")

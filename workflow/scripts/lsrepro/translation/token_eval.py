@@ -26,9 +26,9 @@ from dataclasses import dataclass, fields
 import numpy as np
 import torch
 
+from lsrepro.models.transformer import Seq2SeqTransformer
 from lsrepro.training.batches import IGNORE_INDEX
 from lsrepro.translation.batching import length_batches, pad_batch
-from lsrepro.translation.model import Seq2SeqTransformer
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from lsrepro.projection import (
+from lsrepro.representation.projection import (
     ProjectionPanel,
     augment_features,
     augment_templates,
@@ -213,7 +213,8 @@ def feature_geometry(
 def projection_geometry(panel: ProjectionPanel) -> dict[str, Number]:
     """In-plane numbers of one projection panel (claims C2, C4, C6).
 
-    Coordinates are relative to the centroid of the three templates (see ``lsrepro.projection``).
+    Coordinates are relative to the centroid of the three templates (see
+    ``lsrepro.representation.projection``).
 
     Args:
         panel: output of ``projection_panel``.

@@ -12,6 +12,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from lsrepro.artifacts.model import load_model_on_split
+from lsrepro.artifacts.teacher_cache import load_teacher_cache
+from lsrepro.data.images import DataIntegrityError, load_prepared, load_split
+from lsrepro.models import build_model
+from lsrepro.runtime import configure_torch
 from lsrepro.training.batches import ImageBatches
 from lsrepro.training.loop import TrainResult, init_model, train
 from lsrepro.training.objectives import (
@@ -46,17 +51,6 @@ def build_objective(spec: dict[str, Any], teacher: TeacherOutputs | None = None)
     raise ValueError(f"unknown objective {name!r}")
 
 
-def configure_torch(threads: int) -> str:
-    from lsrepro.io import pick_device
-
-    torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    device = pick_device()
-    if device == "cuda":
-        torch.backends.cudnn.benchmark = True
-    return device
-
-
 def load_teacher(
     *,
     mode: str,
@@ -66,10 +60,6 @@ def load_teacher(
     model: Path | str | None = None,
 ) -> TeacherOutputs:
     """Teacher outputs for distillation: the cached ``[N, 2, K]`` logits or the teacher model."""
-    from lsrepro.data import DataIntegrityError
-    from lsrepro.distillation.cache import load_teacher_cache
-    from lsrepro.training.checkpoints import load_model
-
     if mode == "cached":
         cached = load_teacher_cache(Path(cache))
         if cached.split_digest != split_digest:
@@ -84,12 +74,9 @@ def load_teacher(
         outputs = hashlib.sha256(np.ascontiguousarray(cached.logits).tobytes()).hexdigest()[:16]
         return TeacherOutputs(f"{cached.teacher_fingerprint}-{outputs}", cached=logits)
     if mode == "online":
-        teacher, meta = load_model(Path(model), device)
-        if meta["split_digest"] != split_digest:
-            raise DataIntegrityError(
-                f"{model} was trained on split {meta['split_digest']}, the student on "
-                f"{split_digest}"
-            )
+        teacher, meta = load_model_on_split(
+            Path(model), split_digest, "the student's split", device
+        )
         weights = hashlib.sha256()
         for name, tensor in sorted(teacher.state_dict().items()):
             weights.update(name.encode())
@@ -116,9 +103,6 @@ def train_classifier_files(
     ``objective``: see :func:`build_objective`. ``teacher``: for distillation, ``{mode,
     cache | model}`` (see :func:`load_teacher`). ``run``: the run key, stored in model.pt.
     """
-    from lsrepro.data import load_prepared, load_split
-    from lsrepro.models import build_model
-
     device = configure_torch(threads)
     data = load_prepared(Path(prepared))
     parts = load_split(Path(split))

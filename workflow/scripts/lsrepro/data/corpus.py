@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lsrepro.data import DataIntegrityError, md5sum, verify_md5
+from lsrepro.data.images import DataIntegrityError, md5sum, verify_md5
 from lsrepro.io import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ MULTI30K_COMMIT = "a3d2e0d26b56f3846f66a952536ffed4e401d05a"
 MULTI30K_URL = (
     "https://raw.githubusercontent.com/multi30k/dataset/{commit}/data/task1/raw/{filename}"
 )
-FORMAT = "lsrepro.translation.corpus/1"
+FORMAT = "lsrepro.translation.corpus/1"  # the file format's name, kept when the module moved
 
 
 class CorpusError(ValueError):

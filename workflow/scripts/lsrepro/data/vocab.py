@@ -4,7 +4,7 @@ Choices (the paper used tensor2tensor's own ~32k subword vocabulary for WMT; for
 public small-model recipes use a joint BPE of ~8–10k):
 
 * **BPE** (``model_type="bpe"``), joint over both languages, because the source and target share
-  one embedding matrix (:mod:`lsrepro.translation.model` ties them) and English and German share
+  one embedding matrix (:mod:`lsrepro.models.transformer` ties them) and English and German share
   most characters and many subwords (names, numbers). Default size 8,000 (config key).
 * trained on the **training split only**, source sentences then target sentences, every sentence
   used (``input_sentence_size=0``: no sampling), ``character_coverage=1.0`` (every training

@@ -1,4 +1,9 @@
-"""Local GPU binding: each GPU job sees only its own GPU, and the GPUs fill up evenly.
+"""The job's process: logging, device and threads, GPU binding, library versions.
+
+Torch-free at import: ``common.smk`` imports this module when Snakemake builds the DAG, so the
+functions that need torch import it themselves.
+
+GPU binding: each GPU job sees only its own GPU, and the GPUs fill up evenly.
 
 Snakemake counts GPU jobs (rules declare ``resources: gpu=1``; ``common.smk`` sets the global
 limit to :func:`slot_count`) but never says *which* device a job gets, so every job would open
@@ -31,6 +36,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -38,7 +44,9 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -222,3 +230,80 @@ def describe(binding: Binding) -> str:
         return "no GPU for this job: running on the CPU"
     shared = f", shared with {binding.sharing} other job(s)" if binding.sharing else ""
     return f"bound to GPU {binding.device} (CUDA_VISIBLE_DEVICES={binding.device}){shared}"
+
+
+def git_commit(cwd: Path | str | None = None) -> str:
+    """The workflow's git commit (with ``-dirty`` when the tree has changes), or ``unknown``."""
+    cwd = Path(cwd) if cwd else Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def library_versions() -> dict[str, str]:
+    import torch
+    import torchvision
+
+    import lsrepro
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "numpy": np.__version__,
+        "lsrepro": lsrepro.__version__,
+    }
+
+
+def setup_logging(log_file: Path | str | None) -> None:
+    """Log INFO to ``log_file`` (a Snakemake job's ``log:``) and to stderr."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, mode="a"))
+    logging.basicConfig(
+        level=logging.INFO,
+        handlers=handlers,
+        force=True,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+    def log_uncaught(kind: type[BaseException], error: BaseException, tb: Any) -> None:
+        # Snakemake points at a failed job's log file: the error must be in it, not only on stderr.
+        logging.getLogger("lsrepro").critical("job failed", exc_info=(kind, error, tb))
+
+    sys.excepthook = log_uncaught
+
+
+def pick_device() -> str:
+    """CUDA when present (the GPU the job was bound to), CPU otherwise."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def configure_torch(threads: int) -> str:
+    import torch  # not at module top: common.smk imports this module at DAG time
+
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    device = pick_device()
+    if device == "cuda":
+        torch.backends.cudnn.benchmark = True
+    return device
