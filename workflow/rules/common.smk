@@ -342,6 +342,7 @@ def get_claims_inputs(wildcards):
     inputs = {
         "geometry_summary": "results/tables/geometry_summary.csv",
         "geometry_per_seed": "results/tables/geometry_per_seed.csv",
+        "calibration_per_seed": "results/tables/calibration_per_seed.csv",
         "calibration_summary": "results/tables/calibration_summary.csv",
         "reliability": expand_runs(
             f"results/calibration/{RUN_DIR}/reliability.csv", DIRECT_RUNS
@@ -352,7 +353,7 @@ def get_claims_inputs(wildcards):
     if lsdistill.fig5_wanted(config):
         inputs["fig5_distillation"] = "results/tables/fig5_distillation.csv"
     if INFORMATION_RUNS:
-        inputs["information_summary"] = "results/tables/information_summary.csv"
+        inputs["information_per_seed"] = "results/tables/information_per_seed.csv"
         if "results/tables/information_vs_distillation.csv" in information_targets():
             inputs["information_vs_distillation"] = (
                 "results/tables/information_vs_distillation.csv"
