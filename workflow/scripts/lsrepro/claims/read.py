@@ -103,8 +103,10 @@ def seeds(frame: pd.DataFrame, value: str, what: str, **where: object) -> dict[i
     rows = frame.loc[_mask(frame, where)]
     dup = rows["seed"].duplicated()
     if dup.any():
-        raise ValueError(f"{what}: seed {rows.loc[dup, 'seed'].iloc[0]} has several rows for "
-                         f"{where}; expected one per seed")
+        raise ValueError(
+            f"{what}: seed {rows.loc[dup, 'seed'].iloc[0]} has several rows for "
+            f"{where}; expected one per seed"
+        )
     out = {int(s): float(v) for s, v in zip(rows["seed"], rows[value], strict=True)}
     return {s: v for s, v in out.items() if not math.isnan(v)}
 

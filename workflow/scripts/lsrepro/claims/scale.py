@@ -13,19 +13,23 @@ from typing import Any
 __all__ = ["scale_labels"]
 
 
-def _label(steps: int, ref_steps: int | None, n_seeds: int, ref_seeds: int | None,
-           eval_cap: object) -> str:
+def _label(
+    steps: int, ref_steps: int | None, n_seeds: int, ref_seeds: int | None, eval_cap: object
+) -> str:
     reduced = (ref_steps is not None and steps < ref_steps) or (
-        ref_seeds is not None and n_seeds < ref_seeds)
-    text = f"{steps} steps" + (f" (reference {ref_steps})" if ref_steps not in (None, steps)
-                               else "")
+        ref_seeds is not None and n_seeds < ref_seeds
+    )
+    text = f"{steps} steps" + (
+        f" (reference {ref_steps})" if ref_steps not in (None, steps) else ""
+    )
     text += f", {n_seeds} seed{'s' if n_seeds != 1 else ''}"
     text += f", eval ≤ {eval_cap} examples" if eval_cap else ", full eval splits"
     return ("reduced scale: " if reduced else "paper scale: ") + text
 
 
-def scale_labels(config: Mapping[str, Any], reference: Mapping[str, Any] | None = None
-                 ) -> dict[str, str]:
+def scale_labels(
+    config: Mapping[str, Any], reference: Mapping[str, Any] | None = None
+) -> dict[str, str]:
     """experiment (and "translation") -> its scale label. ``reference``: the configuration at
     the paper's scale (None: every label says only what ran)."""
     ref = reference or {}
@@ -44,10 +48,17 @@ def scale_labels(config: Mapping[str, Any], reference: Mapping[str, Any] | None 
     for name, recipe in (tr.get("recipes") or {}).items():
         ref_recipe = ((ref.get("translation") or {}).get("recipes") or {}).get(name)
         seeds = [s for e in (tr.get("experiments") or {}).values() for s in e.get("seeds", [])]
-        ref_seeds = [s for e in ((ref.get("translation") or {}).get("experiments") or {}).values()
-                     for s in e.get("seeds", [])]
+        ref_seeds = [
+            s
+            for e in ((ref.get("translation") or {}).get("experiments") or {}).values()
+            for s in e.get("seeds", [])
+        ]
         out["translation"] = "translation: " + _label(
-            int(recipe["steps"]), int(ref_recipe["steps"]) if ref_recipe else None,
-            len(set(seeds)), len(set(ref_seeds)) if ref_recipe else None, None)
+            int(recipe["steps"]),
+            int(ref_recipe["steps"]) if ref_recipe else None,
+            len(set(seeds)),
+            len(set(ref_seeds)) if ref_recipe else None,
+            None,
+        )
         break
     return out

@@ -167,8 +167,10 @@ class Estimate:
         """The two-sided ``1 − 2·level`` interval (90 % at 0.05), in the claim's unit."""
         if not self.testable:
             return math.nan, math.nan
-        q = stats.t.ppf(1.0 - level, self.df) if math.isfinite(self.df) else stats.norm.ppf(
-            1.0 - level
+        q = (
+            stats.t.ppf(1.0 - level, self.df)
+            if math.isfinite(self.df)
+            else stats.norm.ppf(1.0 - level)
         )
         centre = math.atanh(self.effect) if self.fisher_z else self.effect
         lo, hi = centre - q * self.se, centre + q * self.se
@@ -370,17 +372,23 @@ def decide(
         CONTRADICTED: f"90 % interval of {what} [{_fmt(lo_ci)}, {_fmt(hi_ci)}] outside {region}",
         INCONCLUSIVE: f"90 % interval of {what} [{_fmt(lo_ci)}, {_fmt(hi_ci)}] straddles {region}",
     }[verdict]
-    return Decision(verdict, reason, p_for=p_for, p_against=p_against, low=lo_ci, high=hi_ci,
-                    **common)
+    return Decision(
+        verdict, reason, p_for=p_for, p_against=p_against, low=lo_ci, high=hi_ci, **common
+    )
 
 
 def _combine(
-    parts: Sequence[Decision], p_for: float, p_against: float, pick: Decision, reason: str,
+    parts: Sequence[Decision],
+    p_for: float,
+    p_against: float,
+    pick: Decision,
+    reason: str,
     leaning: str,
 ) -> Decision:
     verdict = _verdict(p_for, p_against)
-    return pick.but(verdict=verdict, reason=reason, leaning=leaning, p_for=p_for,
-                    p_against=p_against)
+    return pick.but(
+        verdict=verdict, reason=reason, leaning=leaning, p_for=p_for, p_against=p_against
+    )
 
 
 def _counts(run: Sequence[Decision]) -> str:
@@ -389,7 +397,7 @@ def _counts(run: Sequence[Decision]) -> str:
 
 
 def all_of(parts: Sequence[Decision], what: str = "every case") -> Decision:
-    """"For every case": p_for = max over cases (intersection–union test), p_against =
+    """ "For every case": p_for = max over cases (intersection–union test), p_against =
     Bonferroni min over cases; a case without a test cannot be supported (p_for 1) nor
     contradicted (p_against 1). Cases not run are left out; none run: not run."""
     run = [d for d in parts if d.verdict != NOT_RUN]
@@ -399,7 +407,9 @@ def all_of(parts: Sequence[Decision], what: str = "every case") -> Decision:
     pa = [1.0 if math.isnan(d.p_against) else d.p_against for d in run]
     k = len(run)
     leanings = {d.leaning for d in run}
-    leaning = "disagrees" if "disagrees" in leanings else ("agrees" if leanings == {"agrees"} else "")
+    leaning = (
+        "disagrees" if "disagrees" in leanings else ("agrees" if leanings == {"agrees"} else "")
+    )
     pick = run[int(np.argmax(pf))]
     if all(not d.p_for == d.p_for for d in run):  # no case has a test
         return pick.but(verdict=INCONCLUSIVE, reason=f"{what}: {pick.reason}", leaning=leaning)
@@ -407,7 +417,7 @@ def all_of(parts: Sequence[Decision], what: str = "every case") -> Decision:
 
 
 def any_of(parts: Sequence[Decision], what: str = "some case") -> Decision:
-    """"There is a case": p_for = Bonferroni min over cases, p_against = max over cases."""
+    """ "There is a case": p_for = Bonferroni min over cases, p_against = max over cases."""
     run = [d for d in parts if d.verdict != NOT_RUN]
     if not run:
         return not_run(parts[0].reason if parts else f"no {what} in this run")
@@ -433,12 +443,22 @@ def both(first: Decision, second: Decision, *, against: str = "second") -> Decis
     reason = f"premise {first.verdict}; claim {second.verdict}"
     if any(math.isnan(p) for p in (first.p_for, second.p_for, second.p_against)):
         why = first.reason if math.isnan(first.p_for) else second.reason
-        return second.but(verdict=INCONCLUSIVE, reason=f"{reason}: {why}", leaning=leaning,
-                          p_for=math.nan, p_against=math.nan)
+        return second.but(
+            verdict=INCONCLUSIVE,
+            reason=f"{reason}: {why}",
+            leaning=leaning,
+            p_for=math.nan,
+            p_against=math.nan,
+        )
     p_for = max(first.p_for, second.p_for)
     p_against = max(first.p_for, second.p_against)
-    return second.but(verdict=_verdict(p_for, p_against), reason=reason, leaning=leaning,
-                      p_for=p_for, p_against=p_against)
+    return second.but(
+        verdict=_verdict(p_for, p_against),
+        reason=reason,
+        leaning=leaning,
+        p_for=p_for,
+        p_against=p_against,
+    )
 
 
 # --- multiplicity --------------------------------------------------------------------------------

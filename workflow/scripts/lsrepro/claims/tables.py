@@ -103,7 +103,7 @@ def _scale_of(scale: Mapping[str, str], *experiments: str) -> str:
 
 
 def _primary_triplet(frame: pd.DataFrame) -> str | None:
-    """"paper", else "different", else the first non-"similar" triplet measured."""
+    """ "paper", else "different", else the first non-"similar" triplet measured."""
     names = {
         c.split(".")[1]
         for c in frame.columns
@@ -116,13 +116,13 @@ def _primary_triplet(frame: pd.DataFrame) -> str | None:
 
 
 def _representation(per_seed, reason, pairs, scale) -> list[Verdict]:
-    subs = ("C1a", "C1b", "C1c", "C2a", "C2b", "C3", "C4", "C5a", "C5b", "C5c", "C5d", "C6a",
-            "C6b")
+    subs = ("C1a", "C1b", "C1c", "C2a", "C2b", "C3", "C4", "C5a", "C5b", "C5c", "C5d", "C6a", "C6b")
     if per_seed is None:
         return [rules.missing(s, reason) for s in subs]
     require(per_seed, ("experiment", "alpha", "seed", "split"), "geometry_per_seed")
-    pairs = dict(pairs) if pairs is not None else _default_pairs(
-        per_seed, lambda e: paper.FIG1_ALPHA)
+    pairs = (
+        dict(pairs) if pairs is not None else _default_pairs(per_seed, lambda e: paper.FIG1_ALPHA)
+    )
     if not pairs:
         why = "no experiment has both α = 0 and a positive α in the geometry table"
         return [rules.missing(s, why) for s in subs]
@@ -146,52 +146,78 @@ def _representation(per_seed, reason, pairs, scale) -> list[Verdict]:
         optimum = cell("gap_optimal", "train", True)
         opt = float(np.mean(list(optimum.values()))) if optimum else math.nan
         rows = [
-            rules.c1a_gap_near_optimum(cell("gap_mean_over_optimal", "train", True), alpha, opt)
-            .but(settings=f"α = {alpha:g}, train split"),
-            rules.c1b_hard_gap_larger(cell("gap_mean", "train", False),
-                                      cell("gap_mean", "train", True), paired)
-            .but(settings=f"{settings}, train split"),
-            rules.c1c_incorrect_logits_vary(cell("incorrect_std_over_gap", "train", False),
-                                            cell("incorrect_std_over_gap", "train", True), paired)
-            .but(settings=f"{settings}, train split"),
+            rules.c1a_gap_near_optimum(
+                cell("gap_mean_over_optimal", "train", True), alpha, opt
+            ).but(settings=f"α = {alpha:g}, train split"),
+            rules.c1b_hard_gap_larger(
+                cell("gap_mean", "train", False), cell("gap_mean", "train", True), paired
+            ).but(settings=f"{settings}, train split"),
+            rules.c1c_incorrect_logits_vary(
+                cell("incorrect_std_over_gap", "train", False),
+                cell("incorrect_std_over_gap", "train", True),
+                paired,
+            ).but(settings=f"{settings}, train split"),
         ]
         tight = "tightness_vs_class_means"
-        c2 = {split: rules.c2_tighter_clusters(cell(tight, split, False), cell(tight, split, True),
-                                               split, paired).but(settings=f"{settings}, {split}")
-              for split in ("train", "val")}
+        c2 = {
+            split: rules.c2_tighter_clusters(
+                cell(tight, split, False), cell(tight, split, True), split, paired
+            ).but(settings=f"{settings}, {split}")
+            for split in ("train", "val")
+        }
         rows += [c2["train"], c2["val"]]
-        acc = {ls: {s: 100.0 * v for s, v in cell("accuracy", "val", ls).items()}
-               for ls in (False, True)}
-        rows.append(rules.c3_similar_accuracy(acc[False], acc[True], c2["train"], paired)
-                    .but(settings=f"{settings}, val accuracy"))
+        acc = {
+            ls: {s: 100.0 * v for s, v in cell("accuracy", "val", ls).items()}
+            for ls in (False, True)
+        }
+        rows.append(
+            rules.c3_similar_accuracy(acc[False], acc[True], c2["train"], paired).but(
+                settings=f"{settings}, val accuracy"
+            )
+        )
         if triplet is None:
             rows.append(rules.missing("C4", "no projection measured"))
         else:
             norm = f"projection.{triplet}.norm_mean"
-            rows.append(rules.c4_larger_projections(cell(norm, "train", False),
-                                                    cell(norm, "train", True), triplet, paired)
-                        .but(settings=f"{settings}, triplet {triplet}"))
+            rows.append(
+                rules.c4_larger_projections(
+                    cell(norm, "train", False), cell(norm, "train", True), triplet, paired
+                ).but(settings=f"{settings}, triplet {triplet}")
+            )
         sim = "projection.similar.tightness"
         has_sim = sim in per_seed.columns and per_seed[sim].notna().any()
-        rows.append(rules.c5a_similar_classes_tighter(
-            cell(sim, "train", False) if has_sim else None,
-            cell(sim, "train", True) if has_sim else None, paired)
-            .but(settings=f"{settings}, triplet similar"))
+        rows.append(
+            rules.c5a_similar_classes_tighter(
+                cell(sim, "train", False) if has_sim else None,
+                cell(sim, "train", True) if has_sim else None,
+                paired,
+            ).but(settings=f"{settings}, triplet similar")
+        )
         rows.append(rules.c5b_graded_similarity())
-        rows.append(rules.c5c_separation(cell("separation_r2", "val", False),
-                                         cell("separation_r2", "val", True), paired)
-                    .but(settings=f"{settings}, val split"))
-        rows.append(rules.c5d_nc1(cell("nc1", "val", False), cell("nc1", "val", True), paired)
-                    .but(settings=f"{settings}, val split"))
-        rows.append(rules.c6_contrast("C6a", spread(tight, False), spread(tight, True), paired,
-                                      "tightness").but(settings=f"{settings}, val − train"))
+        rows.append(
+            rules.c5c_separation(
+                cell("separation_r2", "val", False), cell("separation_r2", "val", True), paired
+            ).but(settings=f"{settings}, val split")
+        )
+        rows.append(
+            rules.c5d_nc1(cell("nc1", "val", False), cell("nc1", "val", True), paired).but(
+                settings=f"{settings}, val split"
+            )
+        )
+        rows.append(
+            rules.c6_contrast(
+                "C6a", spread(tight, False), spread(tight, True), paired, "tightness"
+            ).but(settings=f"{settings}, val − train")
+        )
         if triplet is None:
             rows.append(rules.missing("C6b", "no projection measured"))
         else:
             norm = f"projection.{triplet}.norm_mean"
-            rows.append(rules.c6_contrast("C6b", spread(norm, False), spread(norm, True), paired,
-                                          f"norm ({triplet})")
-                        .but(settings=f"{settings}, val − train"))
+            rows.append(
+                rules.c6_contrast(
+                    "C6b", spread(norm, False), spread(norm, True), paired, f"norm ({triplet})"
+                ).but(settings=f"{settings}, val − train")
+            )
         out += [v.but(**tag) for v in rows]
     return out
 
@@ -210,8 +236,14 @@ def _paper_rows_for(frame: pd.DataFrame, experiment: str) -> tuple[object, objec
     key = (paper.normalise_name(row["dataset"]), paper.normalise_name(row["architecture"]))
 
     def match(table):
-        return next((r for r in table if (paper.normalise_name(r.dataset),
-                                          paper.normalise_name(r.architecture)) == key), None)
+        return next(
+            (
+                r
+                for r in table
+                if (paper.normalise_name(r.dataset), paper.normalise_name(r.architecture)) == key
+            ),
+            None,
+        )
 
     return match(paper.TABLE2), match(paper.TABLE3)
 
@@ -245,22 +277,29 @@ def _calibration(per_seed, reliability, reasons, pairs, scale) -> list[Verdict]:
         out.append(rules.missing("C7", reasons[1]))
     else:
         gaps = _overconfidence(reliability)
-        hard = gaps.loc[close(gaps["alpha"], 0.0) & (gaps["scaling"] == "none")
-                        & (gaps["split"] == "test")]
+        hard = gaps.loc[
+            close(gaps["alpha"], 0.0) & (gaps["scaling"] == "none") & (gaps["split"] == "test")
+        ]
         for experiment in sorted(hard["experiment"].unique()):
             g = seeds(hard, "gap", "reliability", experiment=experiment)
-            out.append(rules.c7_overconfident(g, "test").but(
-                experiments=experiment, settings="α = 0, T = 1, test split",
-                scale=_scale_of(scale, experiment)))
+            out.append(
+                rules.c7_overconfident(g, "test").but(
+                    experiments=experiment,
+                    settings="α = 0, T = 1, test split",
+                    scale=_scale_of(scale, experiment),
+                )
+            )
         if hard.empty:
             out.append(rules.missing("C7", "no hard-target (α = 0) test reliability table"))
     subs = ("C8a", "C8b", "C8c", "C9", "C9b")
     if per_seed is None:
         return out + [rules.missing(s, reasons[0]) for s in subs]
-    require(per_seed, ("experiment", "alpha", "seed", "split", "scaling", "metric", "estimate"),
-            "calibration_per_seed")
-    pairs = dict(pairs) if pairs is not None else _default_pairs(per_seed,
-                                                                 _table3_alpha(per_seed))
+    require(
+        per_seed,
+        ("experiment", "alpha", "seed", "split", "scaling", "metric", "estimate"),
+        "calibration_per_seed",
+    )
+    pairs = dict(pairs) if pairs is not None else _default_pairs(per_seed, _table3_alpha(per_seed))
     if not pairs:
         why = "no experiment has both α = 0 and a positive α in the calibration table"
         return out + [rules.missing(s, why) for s in subs]
@@ -269,53 +308,83 @@ def _calibration(per_seed, reliability, reasons, pairs, scale) -> list[Verdict]:
         paired = hard_exp == ls_exp
 
         def cell(metric, split, scaling, exp, a) -> dict[int, float]:
-            return seeds(per_seed, "estimate", "calibration", experiment=exp, alpha=a,
-                         split=split, scaling=scaling, metric=metric)
+            return seeds(
+                per_seed,
+                "estimate",
+                "calibration",
+                experiment=exp,
+                alpha=a,
+                split=split,
+                scaling=scaling,
+                metric=metric,
+            )
 
         t2, t3 = _paper_rows_for(per_seed, hard_exp)
         tag = {"experiments": _pair_label(pair), "scale": _scale_of(scale, hard_exp, ls_exp)}
         ece_paper = (
             f"ECE {t3.baseline_ece} -> LS {t3.ls_ece} (α={t3.ls_alpha:g}) vs TS {t3.ts_ece} "
             f"(T={t3.ts_temperature:g}), {t3.dataset}"
-            if t3 is not None else "no Table 3 row for this dataset"
+            if t3 is not None
+            else "no Table 3 row for this dataset"
         )
         base = cell("ece", "test", "none", hard_exp, 0.0)
         ls = cell("ece", "test", "none", ls_exp, alpha)
         ts = cell("ece", "test", "temperature", hard_exp, 0.0)
         ls_ts = cell("ece", "test", "temperature", ls_exp, alpha)
-        out.append(rules.c8a_ls_reduces_ece(base, ls, alpha, paired, ece_paper).but(
-            settings=f"α = 0 vs {alpha:g}, T = 1, test split", **tag))
-        out.append(rules.c8b_ls_like_temperature(ts, ls, alpha, paired, ece_paper).but(
-            settings=f"α = 0 at fitted T vs α = {alpha:g} at T = 1, test split", **tag))
-        out.append(rules.c8c_calibratability(ts, ls_ts, alpha, paired).but(
-            settings=f"α = 0 vs {alpha:g}, both at their fitted T, test split", **tag))
+        out.append(
+            rules.c8a_ls_reduces_ece(base, ls, alpha, paired, ece_paper).but(
+                settings=f"α = 0 vs {alpha:g}, T = 1, test split", **tag
+            )
+        )
+        out.append(
+            rules.c8b_ls_like_temperature(ts, ls, alpha, paired, ece_paper).but(
+                settings=f"α = 0 at fitted T vs α = {alpha:g} at T = 1, test split", **tag
+            )
+        )
+        out.append(
+            rules.c8c_calibratability(ts, ls_ts, alpha, paired).but(
+                settings=f"α = 0 vs {alpha:g}, both at their fitted T, test split", **tag
+            )
+        )
         # C9 at Table 2's α (0.1), whatever α the pair (Table 3) uses
         smooth_alphas = _alphas(per_seed, ls_exp)
         c9_alpha = TABLE2_ALPHA if _has(smooth_alphas, TABLE2_ALPHA) else alpha
         acc_paper = (
             f"{t2.accuracy_alpha0} vs {t2.accuracy_alpha01} (α=0.1), {t2.dataset}"
-            if t2 is not None else "no Table 2 row for this dataset"
+            if t2 is not None
+            else "no Table 2 row for this dataset"
         )
         note = "" if math.isclose(c9_alpha, TABLE2_ALPHA) else " (Table 2's α = 0.1 not run)"
         hard_acc = {s: 100 * v for s, v in cell("accuracy", "val", "none", hard_exp, 0.0).items()}
         ls_acc = {s: 100 * v for s, v in cell("accuracy", "val", "none", ls_exp, c9_alpha).items()}
-        out.append(rules.c9_small_accuracy_effect(hard_acc, ls_acc, c9_alpha, paired, acc_paper)
-                   .but(settings=f"α = 0 vs {c9_alpha:g}{note}, val split", **tag))
-        out.append(rules.c9b_selective(cell("aurc", "test", "none", hard_exp, 0.0),
-                                       cell("aurc", "test", "none", ls_exp, alpha), alpha, paired)
-                   .but(settings=f"α = 0 vs {alpha:g}, T = 1, test split", **tag))
+        out.append(
+            rules.c9_small_accuracy_effect(hard_acc, ls_acc, c9_alpha, paired, acc_paper).but(
+                settings=f"α = 0 vs {c9_alpha:g}{note}, val split", **tag
+            )
+        )
+        out.append(
+            rules.c9b_selective(
+                cell("aurc", "test", "none", hard_exp, 0.0),
+                cell("aurc", "test", "none", ls_exp, alpha),
+                alpha,
+                paired,
+            ).but(settings=f"α = 0 vs {alpha:g}, T = 1, test split", **tag)
+        )
     return out
 
 
 # --- C10: translation -----------------------------------------------------------------------------
 
 
-def _translation(frame, reason, split, scale) -> list[Verdict]:
+def _translation(frame, reason, split, scale=None) -> list[Verdict]:
     subs = [*rules.C10_PAIRS, *rules.C10_EVERY_T, "C10i"]
     if frame is None:
         return [rules.missing(s, reason) for s in subs]
-    require(frame, ("alpha", "seed", "temperature", "split", "bleu", "ece", "nll", "fitted"),
-            "translation_per_seed")
+    require(
+        frame,
+        ("alpha", "seed", "temperature", "split", "bleu", "ece", "nll", "fitted"),
+        "translation_per_seed",
+    )
     frame = frame.assign(fitted=frame["fitted"].astype(str).str.lower().isin(["true", "1"]))
     positive = sorted({float(a) for a in frame["alpha"] if a > 0})
     if not _has(frame["alpha"].astype(float).tolist(), 0.0) or not positive:
@@ -331,8 +400,10 @@ def _translation(frame, reason, split, scale) -> list[Verdict]:
             return seeds(fitted, metric, "translation", alpha=a)
         return seeds(grid, metric, "translation", alpha=a, temperature=t)
 
-    best_bleu = {int(s): float(v) for s, v in
-                 grid.loc[close(grid["alpha"], 0.0)].groupby("seed")["bleu"].max().items()}
+    best_bleu = {
+        int(s): float(v)
+        for s, v in grid.loc[close(grid["alpha"], 0.0)].groupby("seed")["bleu"].max().items()
+    }
     cells = {
         "C10a": (at(alpha, "bleu", 1.0), at(0.0, "bleu", 1.0)),
         "C10b": (at(alpha, "ece", 1.0), at(0.0, "ece", 1.0)),
@@ -340,8 +411,11 @@ def _translation(frame, reason, split, scale) -> list[Verdict]:
         "C10d": (at(0.0, "ece", None), at(0.0, "ece", 1.0)),
         "C10e": (best_bleu, at(alpha, "bleu", 1.0)),
     }
-    tag = {"experiments": "translation", "settings": f"α = 0 vs {alpha:g}, {split} split",
-           "scale": scale.get("translation", "")}
+    tag = {
+        "experiments": "translation",
+        "settings": f"α = 0 vs {alpha:g}, {split} split",
+        "scale": (scale or {}).get("translation", ""),
+    }
     out = [rules.c10_pair(sub, a, b, split).but(**tag) for sub, (a, b) in cells.items()]
     temps = sorted({float(t) for t in grid["temperature"]})
     others = [t for t in temps if not math.isclose(t, 1.0, abs_tol=ATOL)]
@@ -357,8 +431,9 @@ def _translation(frame, reason, split, scale) -> list[Verdict]:
     for _, rows in grid.groupby(["alpha", "seed"]):
         by_t = rows.groupby("temperature")[["bleu", "ece", "nll"]].mean()
         if len(by_t) >= 2:
-            gains.append(by_t.loc[by_t["ece"].idxmin(), "bleu"]
-                         - by_t.loc[by_t["nll"].idxmin(), "bleu"])
+            gains.append(
+                by_t.loc[by_t["ece"].idxmin(), "bleu"] - by_t.loc[by_t["nll"].idxmin(), "bleu"]
+            )
     out.append(rules.c10i_ece_predicts_bleu(gains).but(**grid_tag))
     return out
 
@@ -370,16 +445,20 @@ def _mnist_toy(frame, reason, scale) -> list[Verdict]:
     if frame is None:
         return [rules.missing("C11a", reason), rules.missing("C11b", reason)]
     require(frame, ("role", "seed", "test_error"), "mnist_toy_per_seed")
-    tag = {"experiments": "mnist_fc_dropout, mnist_fc_ls (+ students)", "settings": "test error",
-           "scale": _scale_of(scale, "mnist_fc_dropout", "mnist_fc_ls", "mnist_fc_student")}
+    tag = {
+        "experiments": "mnist_fc_dropout, mnist_fc_ls (+ students)",
+        "settings": "test error",
+        "scale": _scale_of(scale, "mnist_fc_dropout", "mnist_fc_ls", "mnist_fc_student"),
+    }
 
     def role(name: str) -> dict[int, float]:
         return {s: 100 * v for s, v in seeds(frame, "test_error", "mnist toy", role=name).items()}
 
     return [
         rules.c11a_ls_teacher_better(role("teacher_A"), role("teacher_B")).but(**tag),
-        rules.c11b_ls_student_worse(role("student_A"), role("student_B"),
-                                    role("student_alone")).but(**tag),
+        rules.c11b_ls_student_worse(
+            role("student_A"), role("student_B"), role("student_alone")
+        ).but(**tag),
     ]
 
 
@@ -387,33 +466,53 @@ def _fig5(frame, reason, scale) -> list[Verdict]:
     subs = ("C12a", "C12b", "C12c", "C12d", "C12e", "C12f", "C12g")
     if frame is None:
         return [rules.missing(s, reason) for s in subs]
-    require(frame, ("curve", "teacher_alpha", "temperature", "alpha", "seed", "val_accuracy"),
-            "fig5_distillation")
-    tag = {"experiments": "ResNet-56 -> AlexNet, CIFAR-10", "settings": "val accuracy",
-           "scale": _scale_of(scale, "cifar10_resnet56", "cifar10_alexnet")}
+    require(
+        frame,
+        ("curve", "teacher_alpha", "temperature", "alpha", "seed", "val_accuracy"),
+        "fig5_distillation",
+    )
+    tag = {
+        "experiments": "ResNet-56 -> AlexNet, CIFAR-10",
+        "settings": "val accuracy",
+        "scale": _scale_of(scale, "cifar10_resnet56", "cifar10_alexnet"),
+    }
 
     def acc(curve: str, **where: float) -> dict[int, float]:
         rows = frame.loc[frame["curve"] == curve]
         return {s: 100 * v for s, v in seeds(rows, "val_accuracy", curve, **where).items()}
 
     def alphas(curve: str, column: str = "alpha") -> list[float]:
-        return sorted({float(a) for a in frame.loc[frame["curve"] == curve, column]
-                       if not math.isnan(float(a))})
+        return sorted(
+            {
+                float(a)
+                for a in frame.loc[frame["curve"] == curve, column]
+                if not math.isnan(float(a))
+            }
+        )
 
     teachers = frame.loc[frame["curve"] == "teacher"]
-    out = [rules.c12a_teacher_trend(teachers["alpha"].astype(float).to_numpy(),
-                                    100 * teachers["val_accuracy"].astype(float).to_numpy(),
-                                    paper.FIG5_BEST_TEACHER_ALPHA)]
+    out = [
+        rules.c12a_teacher_trend(
+            teachers["alpha"].astype(float).to_numpy(),
+            100 * teachers["val_accuracy"].astype(float).to_numpy(),
+            paper.FIG5_BEST_TEACHER_ALPHA,
+        )
+    ]
     student_alphas = [a for a in alphas("student_ls") if a > 0]
     ref = 0.1 if _has(student_alphas, 0.1) else (student_alphas[0] if student_alphas else 0.1)
-    out.append(rules.c12b_ls_hurts_student(acc("student_ls", alpha=0.0),
-                                           acc("student_ls", alpha=ref), ref))
+    out.append(
+        rules.c12b_ls_hurts_student(acc("student_ls", alpha=0.0), acc("student_ls", alpha=ref), ref)
+    )
     ls_students = {a: acc("student_ls", alpha=a) for a in student_alphas}
-    best_alpha = (max(ls_students, key=lambda a: np.mean(list(ls_students[a].values()) or [-1]))
-                  if ls_students else math.nan)
+    best_alpha = (
+        max(ls_students, key=lambda a: np.mean(list(ls_students[a].values()) or [-1]))
+        if ls_students
+        else math.nan
+    )
     best_ls = ls_students.get(best_alpha, {})
-    hard_rows = frame.loc[(frame["curve"] == "student_hard_teacher")
-                          & close(frame["teacher_alpha"], 0.0)]
+    hard_rows = frame.loc[
+        (frame["curve"] == "student_hard_teacher") & close(frame["teacher_alpha"], 0.0)
+    ]
     temps = sorted({float(t) for t in hard_rows["temperature"]})
     hard_at = {t: acc("student_hard_teacher", teacher_alpha=0.0, temperature=t) for t in temps}
     out.append(rules.c12c_hard_teacher_beats_ls(hard_at, best_ls, best_alpha))
@@ -424,14 +523,28 @@ def _fig5(frame, reason, scale) -> list[Verdict]:
         return acc("student_ls_teacher", teacher_alpha=a, temperature=t)
 
     at_t1 = [a for a in ls_teacher_alphas if ls_teacher(a, 1.0)]
-    out.append(rules.c12d_ls_teacher_no_better(
-        {a: (ls_teacher(a, 1.0), acc("student_ls", alpha=a)) for a in at_t1}))
+    out.append(
+        rules.c12d_ls_teacher_no_better(
+            {a: (ls_teacher(a, 1.0), acc("student_ls", alpha=a)) for a in at_t1}
+        )
+    )
     cases = {a: (acc("teacher", alpha=a), ls_teacher(a, 1.0)) for a in at_t1}
-    out.append(rules.c12e_accuracy_not_distillability(
-        cases, acc("teacher", alpha=0.0), hard_at.get(1.0, {})))
+    out.append(
+        rules.c12e_accuracy_not_distillability(
+            cases, acc("teacher", alpha=0.0), hard_at.get(1.0, {})
+        )
+    )
     # ★ C12f/g per LS teacher α that has students at some T >= 2
-    high = {a: sorted({float(t) for t in lst.loc[close(lst["teacher_alpha"], a), "temperature"]
-                       if t >= 2.0 - ATOL}) for a in ls_teacher_alphas}
+    high = {
+        a: sorted(
+            {
+                float(t)
+                for t in lst.loc[close(lst["teacher_alpha"], a), "temperature"]
+                if t >= 2.0 - ATOL
+            }
+        )
+        for a in ls_teacher_alphas
+    }
     with_high = [a for a in ls_teacher_alphas if high[a]]
     if not with_high:
         why = "no LS-teacher students at T ≥ 2 in this run (distillation grid)"
@@ -439,10 +552,15 @@ def _fig5(frame, reason, scale) -> list[Verdict]:
     for a in with_high:
         cases_t = {t: (ls_teacher(a, t), hard_at.get(t, {})) for t in high[a]}
         out.append(rules.c12f_worse_at_high_t(cases_t, a).but(settings=f"teacher α = {a:g}"))
-        out.append(rules.c12g_not_worse_at_t1(ls_teacher(a, 1.0), hard_at.get(1.0, {}), a)
-                   .but(settings=f"teacher α = {a:g}, T = 1"))
-    return [v.but(**{k: val for k, val in tag.items() if k != "settings" or not v.settings})
-            for v in out]
+        out.append(
+            rules.c12g_not_worse_at_t1(ls_teacher(a, 1.0), hard_at.get(1.0, {}), a).but(
+                settings=f"teacher α = {a:g}, T = 1"
+            )
+        )
+    return [
+        v.but(**{k: val for k, val in tag.items() if k != "settings" or not v.settings})
+        for v in out
+    ]
 
 
 def _information(per_seed, versus, reasons, scale) -> list[Verdict]:
@@ -457,15 +575,20 @@ def _information(per_seed, versus, reasons, scale) -> list[Verdict]:
             for alpha in sorted({float(a) for a in rows["alpha"]}):
                 curve = rows.loc[close(rows["alpha"], alpha)]
                 means = curve.groupby("step")["mi"].mean()
-                first, peak, last = int(means.index.min()), int(means.idxmax()), int(
-                    means.index.max())
+                first, peak, last = (
+                    int(means.index.min()),
+                    int(means.idxmax()),
+                    int(means.index.max()),
+                )
 
                 def at(step: int, value: str = "mi", _c=curve) -> dict[int, float]:
                     return seeds(_c, value, "information", step=step)
 
-                tag = {"experiments": experiment, "scale": _scale_of(scale, experiment),
-                       "settings": f"α = {alpha:g}, steps {first}/{peak}/{last} "
-                       "(first/peak/last)"}
+                tag = {
+                    "experiments": experiment,
+                    "scale": _scale_of(scale, experiment),
+                    "settings": f"α = {alpha:g}, steps {first}/{peak}/{last} (first/peak/last)",
+                }
                 out.append(rules.c13a_rises_from_init(at(first), at(peak)).but(**tag))
                 out.append(rules.c13b_then_decreases(at(peak), at(last)).but(**tag))
                 pk, ls_ = at(peak), at(last)
@@ -477,17 +600,26 @@ def _information(per_seed, versus, reasons, scale) -> list[Verdict]:
             if 0.0 in drops:
                 for alpha, drop in drops.items():
                     if alpha > 0:
-                        out.append(rules.c13c_decrease_larger_with_ls(drops[0.0], drop, alpha)
-                                   .but(experiments=experiment, settings=f"α = 0 vs {alpha:g}",
-                                        scale=_scale_of(scale, experiment)))
+                        out.append(
+                            rules.c13c_decrease_larger_with_ls(drops[0.0], drop, alpha).but(
+                                experiments=experiment,
+                                settings=f"α = 0 vs {alpha:g}",
+                                scale=_scale_of(scale, experiment),
+                            )
+                        )
     if versus is None:
         out.append(rules.missing("C13e", reasons[1]))
     else:
-        require(versus, ("teacher_alpha", "final_mi", "student_mean_accuracy"),
-                "information_vs_distillation")
-        out.append(rules.c13e_mi_tracks_distillation(
-            versus["final_mi"].to_numpy(float), versus["student_mean_accuracy"].to_numpy(float))
-            .but(experiments="teachers of Fig. 5", settings="teacher α > 0"))
+        require(
+            versus,
+            ("teacher_alpha", "final_mi", "student_mean_accuracy"),
+            "information_vs_distillation",
+        )
+        out.append(
+            rules.c13e_mi_tracks_distillation(
+                versus["final_mi"].to_numpy(float), versus["student_mean_accuracy"].to_numpy(float)
+            ).but(experiments="teachers of Fig. 5", settings="teacher α > 0")
+        )
     return out
 
 
@@ -499,34 +631,36 @@ def _frame(verdicts: Sequence[Verdict]) -> pd.DataFrame:
     adjusted = stats.adjust(decisions)
     rows = []
     for v, d, (p_holm, verdict) in zip(verdicts, decisions, adjusted, strict=True):
-        rows.append({
-            "claim": v.claim,
-            "subclaim": v.subclaim,
-            "extension": v.extension,
-            "statement": v.statement,
-            "experiments": v.experiments,
-            "settings": v.settings,
-            "scale": v.scale,
-            "measured": v.measured_text(),
-            "rule": v.rule,
-            "test": d.test,
-            "margin": d.margin,
-            "effect": d.effect,
-            "effect_sd": d.effect_sd,
-            "ci90_low": d.low,
-            "ci90_high": d.high,
-            "n_a": d.n_a,
-            "n_b": d.n_b,
-            "p_for": d.p_for,
-            "p_against": d.p_against,
-            "p": d.p,
-            "p_holm": p_holm,
-            "verdict_raw": d.verdict,
-            "verdict": verdict,
-            "leaning": d.leaning,
-            "reason": d.reason,
-            "paper": v.paper,
-        })
+        rows.append(
+            {
+                "claim": v.claim,
+                "subclaim": v.subclaim,
+                "extension": v.extension,
+                "statement": v.statement,
+                "experiments": v.experiments,
+                "settings": v.settings,
+                "scale": v.scale,
+                "measured": v.measured_text(),
+                "rule": v.rule,
+                "test": d.test,
+                "margin": d.margin,
+                "effect": d.effect,
+                "effect_sd": d.effect_sd,
+                "ci90_low": d.low,
+                "ci90_high": d.high,
+                "n_a": d.n_a,
+                "n_b": d.n_b,
+                "p_for": d.p_for,
+                "p_against": d.p_against,
+                "p": d.p,
+                "p_holm": p_holm,
+                "verdict_raw": d.verdict,
+                "verdict": verdict,
+                "leaning": d.leaning,
+                "reason": d.reason,
+                "paper": v.paper,
+            }
+        )
     return pd.DataFrame(rows, columns=list(CLAIMS_COLUMNS))
 
 
@@ -623,12 +757,13 @@ def verdict_table(claims: pd.DataFrame) -> pd.DataFrame:
                 for r in group.itertuples()
             )
         star = "★ " if bool(group["extension"].iloc[0]) else ""
-        rows.append({
-            "claim": sub,
-            "statement": star + group["statement"].iloc[0].removeprefix("★ "),
-            "verdict": counted("verdict"),
-            "raw": counted("verdict_raw"),
-            "where": where,
-        })
+        rows.append(
+            {
+                "claim": sub,
+                "statement": star + group["statement"].iloc[0].removeprefix("★ "),
+                "verdict": counted("verdict"),
+                "raw": counted("verdict_raw"),
+                "where": where,
+            }
+        )
     return pd.DataFrame(rows, columns=["claim", "statement", "verdict", "raw", "where"])
-
