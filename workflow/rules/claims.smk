@@ -1,14 +1,3 @@
-import yaml  # noqa: E402
-
-from lsrepro.claims.scale import scale_labels  # noqa: E402
-
-
-def claims_scale(config):
-    """Each experiment's scale label, against the repository's config.yaml (paper scale)."""
-    with open(Path(workflow.basedir) / "config.yaml") as f:
-        return scale_labels(config, yaml.safe_load(f))
-
-
 # Verdicts on the paper's claims C1-C13 (and the extensions), Holm-adjusted, and every number
 # the paper prints beside ours.
 rule judge_claims:
@@ -43,7 +32,7 @@ rule judge_claims:
     params:
         representation_pairs=lsconfig.comparisons(config, "representation"),
         calibration_pairs=lsconfig.comparisons(config, "calibration"),
-        scale=claims_scale(config),
+        scale=get_claims_scale(config),
     script:
         "../scripts/judge_claims.py"
 

@@ -363,6 +363,15 @@ def get_claims_inputs(wildcards):
     return inputs
 
 
+from lsrepro.claims.scale import scale_labels  # noqa: E402
+
+
+def get_claims_scale(config):
+    """Each experiment's scale label, against the repository's config.yaml (paper scale)."""
+    reference = lsconfig.load_config_file(Path(workflow.basedir) / "config.yaml")
+    return scale_labels(config, reference)
+
+
 # --- Translation (rules in translation.smk; logic in lsrepro.translation.plan) -------------
 from lsrepro.translation import plan as lstranslation  # noqa: E402
 
