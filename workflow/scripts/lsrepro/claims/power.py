@@ -25,9 +25,12 @@ from scipy import stats as sps
 
 from lsrepro.claims import stats
 
-__all__ = ["EFFECTS", "RULES", "SEEDS", "closed_form_supported", "simulate"]
+__all__ = ["EFFECTS", "OLD_RULE", "RULES", "SEEDS", "closed_form_supported", "simulate"]
 
 RULES: tuple[str, ...] = ("ordered Welch", "ordered paired", "equivalence", "non-superiority")
+#: The ordered rule before issue 18, for comparison: supported when the two 95 % t-intervals
+#: over seeds are disjoint.
+OLD_RULE = "old: disjoint 95 % intervals"
 EFFECTS: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 3.0)
 SEEDS: tuple[int, ...] = (2, 3, 5, 10)
 
@@ -42,6 +45,10 @@ def _one(rule: str, effect: float, n: int, rng: np.random.Generator, margin: flo
     if rule == "equivalence":
         a, b = rng.normal(effect, 1.0, n), rng.normal(0.0, 1.0, n)
         return stats.decide(stats.welch(a, b), -margin, margin).verdict
+    if rule == OLD_RULE:
+        ia = stats.Interval.from_values(rng.normal(effect, 1.0, n))
+        ib = stats.Interval.from_values(rng.normal(0.0, 1.0, n))
+        return stats.SUPPORTED if ia.low > ib.high else stats.INCONCLUSIVE
     if rule == "non-superiority":
         a, b = rng.normal(-effect, 1.0, n), rng.normal(0.0, 1.0, n)
         return stats.decide(stats.welch(a, b), -math.inf, 0.0).verdict
@@ -53,9 +60,9 @@ def simulate(
 ) -> float:
     """Share of ``reps`` simulated studies judged "supported" (``margin``: equivalence only,
     in seed sd)."""
-    if rule not in RULES:
+    if rule not in (*RULES, OLD_RULE):
         raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
-    rng = np.random.default_rng([seed, int(effect * 1000), n, RULES.index(rule)])
+    rng = np.random.default_rng([seed, int(effect * 1000), n, (*RULES, OLD_RULE).index(rule)])
     verdicts = [_one(rule, effect, n, rng, margin) for _ in range(reps)]
     return verdicts.count(stats.SUPPORTED) / reps
 
