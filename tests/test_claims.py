@@ -268,6 +268,13 @@ def test_judge_claims_single_seed_is_inconclusive(tmp_path):
     assert compact.loc["C5b", "verdict"] == "1 not run"
 
 
+def test_c10i_with_one_seed_is_inconclusive_even_with_two_models():
+    """Two gains (hard and LS model) of one seed: no interval over seeds."""
+    v = rules.c10i_ece_predicts_bleu([0.3, 0.31], n_seeds=1)
+    assert v.verdict == U and "fewer than 2 seeds (1)" in v.reason and v.leaning == "agrees"
+    assert rules.c10i_ece_predicts_bleu([0.3, 0.31, 0.29, 0.3], n_seeds=2).verdict == S
+
+
 def test_judge_claims_flips_to_contradicted(tmp_path):
     files = stage_files(tmp_path)
     geo = geometry_per_seed()

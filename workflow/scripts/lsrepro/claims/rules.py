@@ -812,9 +812,21 @@ def c10_every_temperature(
     )
 
 
-def c10i_ece_predicts_bleu(gain: Sequence[float]) -> Verdict:
+def c10i_ece_predicts_bleu(gain: Sequence[float], n_seeds: int | None = None) -> Verdict:
+    """``gain``: one value per (model, seed); ``n_seeds``: the distinct training seeds behind
+    them (fewer than 2: no test, as for every other claim)."""
     x = dict(enumerate(gain))
     d = one_sample(x, 0.0, math.inf, "BLEU(argmin ECE) − BLEU(argmin NLL)")
+    if n_seeds is not None and n_seeds < stats.MIN_SEEDS and d.verdict != NOT_RUN:
+        why = f"fewer than {stats.MIN_SEEDS} seeds ({n_seeds}): no test, so inconclusive"
+        d = d.but(
+            verdict=INCONCLUSIVE,
+            reason=why,
+            p_for=math.nan,
+            p_against=math.nan,
+            low=math.nan,
+            high=math.nan,
+        )
     return _judge("C10i", d, {"BLEU(argmin ECE) − BLEU(argmin NLL)": _iv(x)})
 
 

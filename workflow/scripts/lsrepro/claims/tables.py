@@ -434,7 +434,8 @@ def _translation(frame, reason, split, scale=None) -> list[Verdict]:
             gains.append(
                 by_t.loc[by_t["ece"].idxmin(), "bleu"] - by_t.loc[by_t["nll"].idxmin(), "bleu"]
             )
-    out.append(rules.c10i_ece_predicts_bleu(gains).but(**grid_tag))
+    n_seeds = grid["seed"].nunique()
+    out.append(rules.c10i_ece_predicts_bleu(gains, n_seeds).but(**grid_tag))
     return out
 
 
