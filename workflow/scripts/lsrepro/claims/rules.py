@@ -416,7 +416,9 @@ CLAIMS: dict[str, Claim] = dict(
             "C13",
             "C13d",
             "Late in training with label smoothing, MI stays slightly above log 2.",
-            "log 2 = 0.693 (Fig. 6 text; the paper's L = 5 estimate may itself be biased low)",
+            "log 2 = 0.693 (Fig. 6 text). The paper's 'slightly above log 2' may be an L = 5 "
+            "artefact: at N = 600 the fresh-draw L = 5 estimate runs 0.06-0.08 nats low, the "
+            "in-sample one ~0.11 high",
             f"band (one-sample t, TOST): last-step MI of the L = reference_draws estimator "
             f"(bias ±0.006 at L = 100) in ({LATE_MI_BAND[0]:.3f}, {LATE_MI_BAND[1]:.3f}] nats",
         ),
