@@ -520,22 +520,24 @@ def test_extension_rows_from_recorded_metrics(tmp_path):
     geo["separation_r2"] = np.where(ls, 0.8, 0.4) + 0.01 * r.standard_normal(len(geo))
     geo["nc1"] = np.where(ls, 0.1, 0.5) + 0.01 * r.standard_normal(len(geo))
     cal = calibration_per_seed()
+    risk = cal.loc[cal["metric"] == "ece"].assign(metric="risk_at_coverage_0.9")
     aurc = cal.loc[cal["metric"] == "ece"].assign(metric="aurc")
     aurc["estimate"] = np.where(aurc["alpha"] > 0, 0.06, 0.04) + 0.001 * r.standard_normal(
         len(aurc)
     )
-    cal = pd.concat([cal, aurc])
+    cal = pd.concat([cal, aurc, risk])
     ts_ls = (cal["metric"] == "ece") & (cal["scaling"] == "temperature") & (cal["alpha"] > 0)
     cal.loc[ts_ls, "estimate"] += 0.02
-    got = by_sub(
-        judge_claims(
-            {
-                "geometry_per_seed": write(tmp_path, "g", geo),
-                "calibration_per_seed": write(tmp_path, "c", cal),
-            }
-        )
+    frame = judge_claims(
+        {
+            "geometry_per_seed": write(tmp_path, "g", geo),
+            "calibration_per_seed": write(tmp_path, "c", cal),
+        }
     )
+    got = by_sub(frame)
     assert got["C5c"] == got["C5d"] == got["C8c"] == got["C9b"] == S
+    c9b = frame.set_index("subclaim").loc["C9b", "measured"]
+    assert "risk_at_coverage_0.9 α=0 / α=0.1" in c9b
 
 
 def test_scale_labels_say_reduced():

@@ -758,14 +758,25 @@ def c9_small_accuracy_effect(
     )
 
 
-def c9b_selective(hard: Seeds, ls: Seeds, alpha: float, paired: bool) -> Verdict:
+def c9b_selective(
+    hard: Seeds,
+    ls: Seeds,
+    alpha: float,
+    paired: bool,
+    risk: Mapping[str, tuple[Seeds, Seeds]] | None = None,
+) -> Verdict:
+    """C9b★ on AURC; ``risk``: metric name -> (hard, LS) per seed, shown beside it (e.g. the
+    risk at 90 % coverage), not judged."""
     if _empty(hard) or _empty(ls):
         return missing("C9b", "AURC not measured in this run")
     d = ordered(ls, hard, ">", paired, "AURC(LS) − AURC(hard)")
+    measured: dict[str, object] = {"AURC α=0": _iv(hard), f"AURC α={alpha:g}": _iv(ls)}
+    for name, (h, s) in (risk or {}).items():
+        measured[f"{name} α=0 / α={alpha:g}"] = f"{_iv(h)} / {_iv(s)}"
     return _judge(
         "C9b",
         d,
-        {"AURC α=0": _iv(hard), f"AURC α={alpha:g}": _iv(ls)},
+        measured,
         rule=f"{CLAIMS['C9b'].rule} ({_design(paired)})",
     )
 

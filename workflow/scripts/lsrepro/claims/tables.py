@@ -368,6 +368,14 @@ def _calibration(per_seed, reliability, reasons, pairs, scale) -> list[Verdict]:
                 cell("aurc", "test", "none", ls_exp, alpha),
                 alpha,
                 paired,
+                {
+                    m: (
+                        cell(m, "test", "none", hard_exp, 0.0),
+                        cell(m, "test", "none", ls_exp, alpha),
+                    )
+                    for m in sorted(set(per_seed["metric"]))
+                    if str(m).startswith("risk_at_coverage_")
+                },
             ).but(settings=f"α = 0 vs {alpha:g}, T = 1, test split", **tag)
         )
     return out
