@@ -556,6 +556,21 @@ def test_scale_labels_say_reduced():
         "e": "e: reduced scale: 200 steps (reference 64000), 1 seed, eval ≤ 2000 examples"
     }
     assert scale_labels(ref | {"run": ["e"]}, ref)["e"].startswith("e: paper scale: 64000 steps")
+    # the paper's steps and seeds but capped evaluation splits: still reduced
+    capped = ref | {"run": ["e"], "evaluate": {"max_examples": 500}}
+    assert scale_labels(capped, ref)["e"].startswith("e: reduced scale: 64000 steps")
+    tr = {"recipes": {"m": {"steps": 600}}, "experiments": {"x": {"seeds": [0]}}}
+    quick_tr = {"run": [], "translation": tr | {"max_sentences": 100}}
+    ref_tr = {
+        "translation": {
+            "recipes": {"m": {"steps": 12000}},
+            "experiments": {"x": {"seeds": [0, 1, 2]}},
+        }
+    }
+    assert scale_labels(quick_tr, ref_tr) == {
+        "translation": "translation: reduced scale: 600 "
+        "steps (reference 12000), 1 seed, eval ≤ 100 sentences"
+    }
 
 
 # --- paper vs ours --------------------------------------------------------------------------------

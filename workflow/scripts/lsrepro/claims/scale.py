@@ -2,7 +2,8 @@
 
 :func:`scale_labels` writes, per experiment of the run (and "translation"), its training steps,
 seed count and evaluation cap, and says "reduced" where the run's steps or seeds are below the
-reference configuration (the repository's ``config.yaml``, which follows the paper).
+reference configuration (the repository's ``config.yaml``, which follows the paper) or its
+evaluation splits are capped.
 """
 
 from __future__ import annotations
@@ -14,16 +15,23 @@ __all__ = ["scale_labels"]
 
 
 def _label(
-    steps: int, ref_steps: int | None, n_seeds: int, ref_seeds: int | None, eval_cap: object
+    steps: int,
+    ref_steps: int | None,
+    n_seeds: int,
+    ref_seeds: int | None,
+    eval_cap: object,
+    unit: str = "examples",
 ) -> str:
-    reduced = (ref_steps is not None and steps < ref_steps) or (
-        ref_seeds is not None and n_seeds < ref_seeds
+    reduced = (
+        (ref_steps is not None and steps < ref_steps)
+        or (ref_seeds is not None and n_seeds < ref_seeds)
+        or bool(eval_cap)  # capped evaluation splits: fewer examples than the paper's
     )
     text = f"{steps} steps" + (
         f" (reference {ref_steps})" if ref_steps not in (None, steps) else ""
     )
     text += f", {n_seeds} seed{'s' if n_seeds != 1 else ''}"
-    text += f", eval ≤ {eval_cap} examples" if eval_cap else ", full eval splits"
+    text += f", eval ≤ {eval_cap} {unit}" if eval_cap else ", full eval splits"
     return ("reduced scale: " if reduced else "paper scale: ") + text
 
 
@@ -58,7 +66,8 @@ def scale_labels(
             int(ref_recipe["steps"]) if ref_recipe else None,
             len(set(seeds)),
             len(set(ref_seeds)) if ref_recipe else None,
-            None,
+            tr.get("max_sentences"),
+            "sentences",
         )
         break
     return out
