@@ -30,21 +30,8 @@ The decision procedure (issue 18; a pre-registered study is judged with exactly 
 * :mod:`lsrepro.claims.tables` — ``claims.csv`` and the front-page verdict table.
 * :mod:`lsrepro.claims.paper_vs_ours` — ``paper_vs_ours.csv``.
 * :mod:`lsrepro.claims.scale` — the scale label of each row (steps, seeds, evaluation size).
+* :mod:`lsrepro.claims.power` — the measured operating characteristics.
 """
 
-from lsrepro.claims.paper_vs_ours import paper_vs_ours, paper_vs_ours_frame
-from lsrepro.claims.rules import CLAIMS, VERDICTS, Verdict
-from lsrepro.claims.stats import Decision, Interval
-from lsrepro.claims.tables import judge_claims, verdict_table
-
-__all__ = [
-    "CLAIMS",
-    "VERDICTS",
-    "Decision",
-    "Interval",
-    "Verdict",
-    "judge_claims",
-    "paper_vs_ours",
-    "paper_vs_ours_frame",
-    "verdict_table",
-]
+# No eager imports: the workflow imports lsrepro.claims.scale while building the DAG, which must
+# not pull in scipy (or torch) — import the submodules themselves.
