@@ -227,6 +227,9 @@ def test_judge_claims_on_synthetic_stage_tables(tmp_path):
     assert row["p_holm"] >= row["p"] and row["scale"] == scale[EXP]
     c8b = frame.loc[frame["subclaim"] == "C8b"].iloc[0]
     assert c8b["margin"] == f"±{rules.ECE_MARGIN:g} (ECE)" and c8b["test"] == "paired t"
+    c3 = frame.loc[frame["subclaim"] == "C3"].iloc[0]  # the row shows the accuracy test
+    assert c3["margin"] == "±1 points (accuracy)" and c3["ci90_low"] > -1 and c3["ci90_high"] < 1
+    assert "C2a = supported" in c3["measured"]
     c9 = frame.loc[frame["subclaim"] == "C9"].iloc[0]
     assert c9["paper"] == "86.8 vs 86.7 (α=0.1), CIFAR-10" and c9["margin"] == "±1 points"
     table = pd.read_csv(compact)

@@ -125,6 +125,12 @@ def test_all_of_any_of_both():
     assert stats.both(s, c).verdict == C  # premise shown, claim shown false
     assert stats.both(c, s).verdict == U  # premise fails: neither
     assert stats.both(s, s2).verdict == S and stats.both(n, s).verdict == N
+    # the row keeps one side's estimate; the p-values are the conjunction's
+    kept = stats.both(s.but(effect=0.1, margin="±1"), c.but(effect=-5.0), keep="first")
+    assert (kept.effect, kept.margin, kept.verdict) == (0.1, "±1", C)
+    assert (kept.p_for, kept.p_against) == (0.999, 0.01)
+    with pytest.raises(ValueError, match="keep"):
+        stats.both(s, c, keep="third")
 
 
 def test_decide_rejects_an_empty_region():

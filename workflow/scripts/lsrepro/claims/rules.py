@@ -616,7 +616,7 @@ def c3_similar_accuracy(hard_acc: Seeds, ls_acc: Seeds, tighter: Verdict, paired
     """C3: accuracies equivalent (premise) and C2a (the claim) — :func:`stats.both`."""
     m = ACCURACY_MARGIN
     similar = within(ls_acc, hard_acc, -m, m, paired, "accuracy LS − hard (points)", f"±{m:g}")
-    d = stats.both(similar, tighter.decision)
+    d = stats.both(similar, tighter.decision, keep="first")  # the row shows the accuracy test
     d = d.but(margin=f"±{m:g} points (accuracy)")
     return _judge(
         "C3",

@@ -344,7 +344,9 @@ def decide(
     leaning = "" if inside is None else ("agrees" if inside else "disagrees")
     if math.isnan(est.effect):
         return not_run(f"{what} not measured in this run").but(test=est.test)
-    sd_units = est.effect / est.sd if est.sd and not math.isnan(est.sd) else math.nan
+    # no seed-to-seed variation (sd 0, or float noise about 0): no effect size in seed sd
+    tiny = math.isnan(est.sd) or est.sd <= 1e-12 * max(1.0, abs(est.effect))
+    sd_units = math.nan if tiny else est.effect / est.sd
     common = {
         "leaning": leaning,
         "test": est.test,
@@ -431,19 +433,22 @@ def any_of(parts: Sequence[Decision], what: str = "some case") -> Decision:
     return _combine(run, min(1.0, k * min(pf)), max(pa), pick, f"{what}: {_counts(run)}", leaning)
 
 
-def both(first: Decision, second: Decision, *, against: str = "second") -> Decision:
+def both(first: Decision, second: Decision, *, keep: str = "second") -> Decision:
     """Two conditions at once (C3: similar accuracy AND tighter clusters). Supported: both
     supported (p_for = max). Contradicted: ``first`` supported and ``second`` contradicted
     (p_against = max(p_for of first, p_against of second)) — the premise holds and the claim
-    fails. The row keeps ``second``'s estimate."""
+    fails. The row keeps the estimate (effect, interval, margin, seeds) of ``keep``."""
+    if keep not in ("first", "second"):
+        raise ValueError(f"keep must be 'first' or 'second', got {keep!r}")
     if NOT_RUN in (first.verdict, second.verdict):
         missing = first if first.verdict == NOT_RUN else second
         return not_run(missing.reason)
     leaning = "agrees" if first.leaning == second.leaning == "agrees" else "disagrees"
     reason = f"premise {first.verdict}; claim {second.verdict}"
+    kept = first if keep == "first" else second
     if any(math.isnan(p) for p in (first.p_for, second.p_for, second.p_against)):
         why = first.reason if math.isnan(first.p_for) else second.reason
-        return second.but(
+        return kept.but(
             verdict=INCONCLUSIVE,
             reason=f"{reason}: {why}",
             leaning=leaning,
@@ -452,7 +457,7 @@ def both(first: Decision, second: Decision, *, against: str = "second") -> Decis
         )
     p_for = max(first.p_for, second.p_for)
     p_against = max(first.p_for, second.p_against)
-    return second.but(
+    return kept.but(
         verdict=_verdict(p_for, p_against),
         reason=reason,
         leaning=leaning,
