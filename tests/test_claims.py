@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 
 from lsrepro import paper
-from lsrepro.stats import summarize_over_seeds
 from lsrepro.claims import rules
 from lsrepro.claims.paper_vs_ours import PAPER_COLUMNS, paper_vs_ours, paper_vs_ours_frame
 from lsrepro.claims.read import INPUTS
 from lsrepro.claims.rules import CONTRADICTED, INCONCLUSIVE, NOT_RUN, SUPPORTED
 from lsrepro.claims.scale import scale_labels
 from lsrepro.claims.tables import CLAIMS_COLUMNS, judge_claims, verdict_table
+from lsrepro.stats import summarize_over_seeds
 
 S, C, U, N = SUPPORTED, CONTRADICTED, INCONCLUSIVE, NOT_RUN
 

@@ -4,10 +4,10 @@ Input keys (:data:`INPUTS`) and their files; every judged value is **per seed**:
 
 * ``geometry_per_seed`` (C1–C6, C5c★/C5d★), ``results/tables/geometry_per_seed.csv``:
   ``experiment, alpha, seed, split`` (train/val) and one column per
-  :func:`lsrepro.representation.geometry.split_geometry` key (``gap_mean_over_optimal``, ``gap_mean``,
-  ``gap_optimal``, ``incorrect_std_over_gap``, ``tightness_vs_class_means``, ``accuracy``
-  (fraction), ``projection.<triplet>.norm_mean``, ``projection.<triplet>.tightness``, and where
-  measured ``separation_r2``, ``nc1``).
+  :func:`lsrepro.representation.geometry.split_geometry` key (``gap_mean_over_optimal``,
+  ``gap_mean``, ``gap_optimal``, ``incorrect_std_over_gap``, ``tightness_vs_class_means``,
+  ``accuracy`` (fraction), ``projection.<triplet>.norm_mean``,
+  ``projection.<triplet>.tightness``, and where measured ``separation_r2``, ``nc1``).
 * ``calibration_per_seed`` (C8, C9, C8c★, C9b★): ``experiment, dataset, architecture, alpha,
   seed, split, scaling`` (``none`` = T 1, ``temperature`` = T fitted on val by NLL), ``metric``
   (``accuracy``, ``ece``, ``temperature``, ``aurc`` where measured), ``estimate``.
