@@ -622,3 +622,29 @@ def test_paper_vs_ours_translation_and_files(tmp_path):
     assert ende.loc["LS ECE", "val_mean"] == pytest.approx(0.02 + 0.002)
     assert math.isnan(ende.loc["LS ECE", "test_mean"])
     assert len(pd.read_csv(out)) == len(frame)
+
+
+def test_c13e_reads_the_information_vs_distillation_writer(tmp_path):
+    """C13e from the file lsrepro.information.files.information_vs_distillation writes (the
+    contract the workflow feeds the verdicts)."""
+    from scipy import stats as sps
+
+    from lsrepro.information.files import information_vs_distillation
+
+    table5 = fig5_table({1.0: 0.87})
+    fig5 = write(tmp_path, "f", table5.assign(test_accuracy=table5["val_accuracy"]))
+    summary = pd.DataFrame(
+        [
+            {"alpha": a, "step": step, "variable": "mi", "mean": mi, "min": mi, "max": mi, "n": 5}
+            for a, mi in ((0.0, 3.0), (0.1, 1.5), (0.3, 1.0), (0.6, 0.8))
+            for step in (0, 100)
+        ]
+    )
+    versus = tmp_path / "versus.csv"
+    table = information_vs_distillation(write(tmp_path, "mi", summary), fig5, versus, n_boot=50)
+    frame = judge_claims({"information_vs_distillation": versus}).set_index("subclaim")
+    row = frame.loc["C13e"]
+    assert row["verdict"] != N and row["test"] == "Spearman trend" and row["n_a"] == 4
+    ref = sps.spearmanr(table["mi_final_mean"], table["student_val_accuracy_mean"]).statistic
+    assert row["effect"] == pytest.approx(ref) and ref > 0
+    assert "val_accuracy at T = 1" in row["settings"]

@@ -86,6 +86,13 @@ def test_spearman_trend_matches_scipy():
     assert d.low == pytest.approx(math.tanh(z - sps.norm.ppf(0.95) * se))
 
 
+def test_a_trend_of_too_few_points_is_inconclusive_not_missing():
+    d = stats.decide(stats.spearman_trend([0.0, 0.1], [0.9, 0.8]), 0.0, 1.0)
+    assert d.verdict == U and "fewer than 4 points" in d.reason and d.n_a == 2
+    assert stats.decide(stats.spearman_trend([], []), 0.0, 1.0).verdict == N
+    assert stats.decide(stats.welch([1.0, 2.0], []), 0.0, 1.0).verdict == N
+
+
 def test_holm_against_a_hand_computed_family():
     # sorted p: 0.01, 0.02, 0.03, 0.5 (m = 4): 0.04, 0.06, 0.06 (monotone), 0.5
     got = stats.holm([0.03, 0.01, np.nan, 0.5, 0.02])

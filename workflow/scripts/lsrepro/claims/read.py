@@ -18,7 +18,9 @@ Input keys (:data:`INPUTS`) and their files; every judged value is **per seed**:
 * ``mnist_toy_per_seed`` (C11): ``role, seed, test_error`` (fraction).
 * ``fig5_distillation`` (C12): ``curve, teacher_alpha, temperature, alpha, seed, val_accuracy``.
 * ``information_per_seed`` (C13a–d): ``experiment, alpha, seed, step, mi, mi_reference``.
-* ``information_vs_distillation`` (C13e): ``teacher_alpha, final_mi, student_mean_accuracy``.
+* ``information_vs_distillation`` (C13e): ``teacher_alpha, mi_final_mean, accuracy`` (the
+  correlated column's name, e.g. ``val_accuracy``) and ``student_<accuracy>_mean``
+  (:func:`lsrepro.information.files.information_vs_distillation`).
 
 A stage that is not in the run (its key absent, None, or the file missing) gives None and the
 reason; its claims are "not run".

@@ -260,11 +260,11 @@ def spearman_trend(x: Sequence[float], y: Sequence[float]) -> Estimate:
     n = int(xv.size)
     if n < 4 or np.unique(xv).size < 2:
         why = f"fewer than 4 points or one x value ({n} points): no trend test, so inconclusive"
-        rho = float(stats.spearmanr(xv, yv).statistic) if n >= 2 else math.nan
+        ranked = n >= 2 and np.unique(xv).size > 1 and np.unique(yv).size > 1
+        rho = float(stats.spearmanr(xv, yv).statistic) if ranked else math.nan
         return _untestable("Spearman trend", rho, math.nan, n, 0, why)
-    rho = float(stats.spearmanr(xv, yv).statistic)
-    if math.isnan(rho):  # constant y
-        rho = 0.0
+    # constant y: no rank order at all (scipy would warn and return NaN)
+    rho = float(stats.spearmanr(xv, yv).statistic) if np.unique(yv).size > 1 else 0.0
     rho = max(min(rho, 1.0 - 1e-12), -1.0 + 1e-12)
     se = math.sqrt((1.0 + rho**2 / 2.0) / (n - 3))
     return Estimate("Spearman trend", rho, se, math.inf, math.nan, n, 0, fisher_z=True)
@@ -342,8 +342,11 @@ def decide(
         raise ValueError(f"claimed region needs low < high, got ({low}, {high})")
     inside = low < est.effect < high if not math.isnan(est.effect) else None
     leaning = "" if inside is None else ("agrees" if inside else "disagrees")
-    if math.isnan(est.effect):
+    # no estimate: a side (or the quantity) not measured -- except a trend of too few points
+    if math.isnan(est.effect) and (est.test != "Spearman trend" or est.n_a == 0):
         return not_run(f"{what} not measured in this run").but(test=est.test)
+    if math.isnan(est.effect):  # measured, but too little to estimate (e.g. ρ of 2 points)
+        return Decision(INCONCLUSIVE, est.why_untestable, test=est.test, n_a=est.n_a, n_b=est.n_b)
     # no seed-to-seed variation (sd 0, or float noise about 0): no effect size in seed sd
     tiny = math.isnan(est.sd) or est.sd <= 1e-12 * max(1.0, abs(est.effect))
     sd_units = math.nan if tiny else est.effect / est.sd

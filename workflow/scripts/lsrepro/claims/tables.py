@@ -619,15 +619,23 @@ def _information(per_seed, versus, reasons, scale) -> list[Verdict]:
     if versus is None:
         out.append(rules.missing("C13e", reasons[1]))
     else:
+        # lsrepro.information.files.information_vs_distillation: one row per teacher α, the
+        # student accuracy column it correlates named in "accuracy"
         require(
             versus,
-            ("teacher_alpha", "final_mi", "student_mean_accuracy"),
+            ("teacher_alpha", "mi_final_mean", "accuracy"),
             "information_vs_distillation",
         )
+        column = f"student_{versus['accuracy'].iloc[0]}_mean"
+        require(versus, (column,), "information_vs_distillation")
         out.append(
             rules.c13e_mi_tracks_distillation(
-                versus["final_mi"].to_numpy(float), versus["student_mean_accuracy"].to_numpy(float)
-            ).but(experiments="teachers of Fig. 5", settings="teacher α > 0")
+                versus["mi_final_mean"].to_numpy(float), versus[column].to_numpy(float)
+            ).but(
+                experiments="teachers of Fig. 5",
+                settings=f"teacher α ∈ {sorted(round(a, 3) for a in versus['teacher_alpha'])}, "
+                f"{versus['accuracy'].iloc[0]} at T = 1",
+            )
         )
     return out
 
