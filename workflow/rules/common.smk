@@ -337,10 +337,9 @@ def information_targets():
 
 # --- Verdicts (rules in claims.smk; logic in lsrepro.claims) -------------------------------
 def get_claims_inputs(wildcards):
-    """The stage tables judge_claims reads (keys of lsrepro.claims.tables.INPUTS); a stage
+    """The stage tables judge_claims reads (keys of lsrepro.claims.read.INPUTS); a stage
     not in this run is left out, and its claims say "not run"."""
     inputs = {
-        "geometry_summary": "results/tables/geometry_summary.csv",
         "geometry_per_seed": "results/tables/geometry_per_seed.csv",
         "calibration_per_seed": "results/tables/calibration_per_seed.csv",
         "calibration_summary": "results/tables/calibration_summary.csv",
