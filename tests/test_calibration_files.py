@@ -92,6 +92,11 @@ def test_metric_and_reliability_files_keep_the_run_and_the_scaling_temperature_a
         scaled = [float(r["scaling_temperature"]) for r in rows if r["scaling"] == "temperature"]
         assert scaled and np.allclose(scaled, fitted, rtol=1e-12)
         assert {float(r["scaling_temperature"]) for r in rows if r["scaling"] == "none"} == {1.0}
+        if name == "metrics.csv":  # selective classification rows (issue 18, C9b), per scaling
+            aurc = [r for r in rows if r["metric"] == "aurc"]
+            assert {(r["split"], r["scaling"]) for r in aurc} == {
+                (s, t) for s in ("val", "test") for t in {r["scaling"] for r in rows}
+            }
 
 
 def test_fig2_legend_names_the_fitted_temperature(tmp_path):

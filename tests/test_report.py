@@ -94,7 +94,8 @@ def test_front_page_states_the_run_and_verdicts(unpacked):
         "teacher α ∈ 0.0 at T ∈ 1.0, 4.0",
         "Mutual information (Fig. 6)",  # ... the information settings ...
         "Translation: not in this run.",  # ... and translation's
-        "Claims C1–C13 judged from this run",
+        "Claims C1–C13 (and ★ extensions) judged from this run",
+        "Holm-adjusted over every sub-claim",  # the multiplicity rule is stated
         "C10a",  # a claim of a stage not in the synthetic run ...
         "translation stage not in this run",  # ... says why
     ):

@@ -51,15 +51,16 @@ def expected_jobs(
 
 
 # The paper DAG. 110 direct runs: CIFAR-10 ResNet-56 and AlexNet 8 alphas x 5 seeds, CIFAR-100
-# 3 x 5, MNIST teachers 2 x 5 and the MNIST student alone 5; 70 distilled students: Fig. 5
-# (7 T + 5 LS teachers) x 5 seeds and the two MNIST toy students x 5; 40 teacher runs to cache
-# (ResNet-56 at the 6 Fig. 5 alphas x 5, MNIST teachers 2 x 5); 40 MI curves (every CIFAR-10
+# 3 x 5, MNIST teachers 2 x 5 and the MNIST student alone 5; 85 distilled students: Fig. 5
+# (7 T + 5 LS teachers + the alpha = 0.1 teacher at 3 T) x 5 seeds and the two MNIST toy
+# students x 5; 45 teacher runs to cache (ResNet-56 at the 7 Fig. 5 alphas x 5, MNIST teachers
+# 2 x 5); 40 MI curves (every CIFAR-10
 # ResNet-56 run); 4 reliability diagrams (Fig. 2) and 4 Fig. 1 rows x 2 triplets.
 PAPER_JOBS = expected_jobs(
     datasets=3,
     direct=110,
-    distilled=70,
-    teachers=40,
+    distilled=85,
+    teachers=45,
     experiments=6,
     reliability=4,
     projections=8,

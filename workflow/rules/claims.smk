@@ -1,4 +1,5 @@
-# Verdicts on the paper's claims C1-C13 and every number the paper prints beside ours.
+# Verdicts on the paper's claims C1-C13 (and the extensions), Holm-adjusted, and every number
+# the paper prints beside ours.
 rule judge_claims:
     input:
         unpack(get_claims_inputs),
@@ -31,6 +32,7 @@ rule judge_claims:
     params:
         representation_pairs=lsconfig.comparisons(config, "representation"),
         calibration_pairs=lsconfig.comparisons(config, "calibration"),
+        scale=get_claims_scale(config),
     script:
         "../scripts/judge_claims.py"
 

@@ -337,11 +337,11 @@ def information_targets():
 
 # --- Verdicts (rules in claims.smk; logic in lsrepro.claims) -------------------------------
 def get_claims_inputs(wildcards):
-    """The stage tables judge_claims reads (keys of lsrepro.claims.tables.INPUTS); a stage
+    """The stage tables judge_claims reads (keys of lsrepro.claims.read.INPUTS); a stage
     not in this run is left out, and its claims say "not run"."""
     inputs = {
-        "geometry_summary": "results/tables/geometry_summary.csv",
         "geometry_per_seed": "results/tables/geometry_per_seed.csv",
+        "calibration_per_seed": "results/tables/calibration_per_seed.csv",
         "calibration_summary": "results/tables/calibration_summary.csv",
         "reliability": expand_runs(
             f"results/calibration/{RUN_DIR}/reliability.csv", DIRECT_RUNS
@@ -352,7 +352,7 @@ def get_claims_inputs(wildcards):
     if lsdistill.fig5_wanted(config):
         inputs["fig5_distillation"] = "results/tables/fig5_distillation.csv"
     if INFORMATION_RUNS:
-        inputs["information_summary"] = "results/tables/information_summary.csv"
+        inputs["information_per_seed"] = "results/tables/information_per_seed.csv"
         if "results/tables/information_vs_distillation.csv" in information_targets():
             inputs["information_vs_distillation"] = (
                 "results/tables/information_vs_distillation.csv"
@@ -360,6 +360,15 @@ def get_claims_inputs(wildcards):
     if TRANSLATION_RUNS:
         inputs["translation_per_seed"] = "results/tables/translation_per_seed.csv"
     return inputs
+
+
+from lsrepro.claims.scale import scale_labels  # noqa: E402
+
+
+def get_claims_scale(config):
+    """Each experiment's scale label, against the repository's config.yaml (paper scale)."""
+    reference = lsconfig.load_config_file(Path(workflow.basedir) / "config.yaml")
+    return scale_labels(config, reference)
 
 
 # --- Translation (rules in translation.smk; logic in lsrepro.translation.plan) -------------

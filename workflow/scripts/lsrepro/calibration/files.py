@@ -21,6 +21,7 @@ from lsrepro.artifacts.evaluation import load as load_evaluation
 from lsrepro.calibration.bootstrap import calibration_report
 from lsrepro.calibration.core import predictions_from_logits
 from lsrepro.calibration.metrics import ece_from_bins, reliability_bins_from_vectors
+from lsrepro.calibration.selective import selective_report
 from lsrepro.calibration.temperature import fit_temperature, fit_temperature_ece
 from lsrepro.io import concat_csv, write_csv, write_json
 from lsrepro.runs import DIRECT_TEACHER, GROUP_COLUMNS, RUN_COLUMNS
@@ -117,6 +118,15 @@ def calibration_metrics_files(
             report = report.rename(columns={"temperature": "scaling_temperature"})
             tables.append(report.assign(split=split, scaling=scaling))
             pred = predictions_from_logits(arrays["logits"], arrays["labels"], t)
+            # selective classification (issue 18, C9b): AURC, risk at fixed coverage
+            sel = selective_report(
+                pred.confidence,
+                pred.correct,
+                n_resamples=n_resamples,
+                seed=seed,
+                confidence_level=confidence,
+            )
+            tables.append(sel.assign(split=split, scaling=scaling, scaling_temperature=t))
             rel = reliability_bins_from_vectors(pred.confidence, pred.correct, n_bins)
             bins.append(rel.assign(split=split, scaling=scaling, scaling_temperature=t))
     table = _with_run(pd.concat(tables, ignore_index=True), run)

@@ -40,6 +40,7 @@ from lsrepro.representation.projection import (
     projection_panel,
     validate_arrays,
 )
+from lsrepro.representation.separation import erasure_measures
 
 Number = float | int | None
 
@@ -294,8 +295,9 @@ def split_geometry(
 
     Returns:
         ``logit_geometry`` and ``feature_geometry`` keys unprefixed,
-        ``logit_reconstruction_error``, and ``projection.<triplet>.<key>`` for each triplet's
-        ``projection_geometry``.
+        ``logit_reconstruction_error``, ``separation_r2`` and ``nc1``
+        (:func:`lsrepro.representation.separation.erasure_measures`), and
+        ``projection.<triplet>.<key>`` for each triplet's ``projection_geometry``.
     """
     validate_arrays(arrays)
     if "logits" not in arrays:
@@ -306,6 +308,8 @@ def split_geometry(
         feature_geometry(arrays["features"], arrays["labels"], arrays["weight"], arrays["bias"])
     )
     result["logit_reconstruction_error"] = logit_reconstruction_error(arrays)
+    # erasure measured (issue 18, C5c/C5d): class separation R² and NC1 of the features
+    result.update(erasure_measures(arrays["features"], arrays["labels"]))
     for name, classes in triplets.items():
         panel = projection_panel(arrays, classes, per_class, seed)
         for key, value in projection_geometry(panel).items():
