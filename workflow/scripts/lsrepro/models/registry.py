@@ -282,6 +282,38 @@ register(
 )
 
 
+# Smallest side timm's Inception-v4 accepts in training (below it the stem's last feature map
+# is 1 x 1 and batch norm fails on a batch of one); checked here so that a preset fails early.
+INCEPTION_MIN_SIZE = 75
+
+
+def _inception_seconds(spec: dict[str, Any], batch_size: int) -> float:
+    # ~170 images/s for one fp32 training step of Inception-v4 at 299 x 299 on a V100 (timm's
+    # and NVIDIA's published training throughputs are 150-200 img/s fp32, ~2x with AMP),
+    # i.e. 6 ms per image; FLOPs scale with the pixel count.
+    return 0.006 * (spec["image_size"] / 299) ** 2 * batch_size
+
+
+register(
+    ModelEntry(
+        name="inception_v4",
+        builder="lsrepro.models.inception:build_inception_v4",
+        build_args=IMAGE_BUILD_ARGS,
+        args={
+            "image_size": Arg(
+                "int", 299, at_least(INCEPTION_MIN_SIZE), "input side length = input.crop"
+            ),
+            "drop_rate": Arg(
+                "float", 0.2, probability_below_one, "dropout before the logits (TF-slim 0.2)"
+            ),
+        },
+        display=lambda spec: "Inception-v4",
+        seconds_per_step=_inception_seconds,
+        doc="timm's Inception-v4, affine batch norm (paper A.4)",
+    )
+)
+
+
 def _transformer_check(spec: dict[str, Any]) -> list[str]:
     if spec["d_model"] % spec["heads"]:
         return [f"heads: d_model {spec['d_model']} is not divisible by heads {spec['heads']}"]
