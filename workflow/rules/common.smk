@@ -113,7 +113,33 @@ def get_split(wildcards):
 
 
 def get_split_params(wildcards):
-    return config["datasets"][wildcards.dataset]
+    # Only what decides the split: moving ImageNet's root must not re-train anything.
+    dataset = config["datasets"][wildcards.dataset]
+    return {key: dataset[key] for key in ("val_size", "split_seed")}
+
+
+def get_evaluate_params(wildcards):
+    """evaluate's settings, train_sample per dataset (train_sample_by_dataset)."""
+    settings = config["evaluate"]
+    by_dataset = settings.get("train_sample_by_dataset", {})
+    train_sample = by_dataset.get(get_dataset(wildcards), settings["train_sample"])
+    keys = ("sample_seed", "max_examples")
+    return {"train_sample": train_sample, **{key: settings[key] for key in keys}}
+
+
+def _per_class(dataset):
+    settings = config["representation"]
+    return settings.get("per_class_by_dataset", {}).get(dataset, settings["per_class"])
+
+
+def get_run_per_class(wildcards):
+    """Fig. 1 examples per class of the run's dataset (representation.per_class_by_dataset)."""
+    return _per_class(get_dataset(wildcards))
+
+
+def get_figure_per_class(wildcards):
+    fig = config["representation"]["figures"][wildcards.figure]
+    return _per_class(lsconfig.dataset_for(config, fig["hard"]))
 
 
 def get_recipe(wildcards):
@@ -234,8 +260,31 @@ def train_runtime(wildcards, attempt):
 
 
 def evaluate_runtime(wildcards, attempt):
-    """Minutes for one evaluation job (inference on val, test and a train sample)."""
-    return 30 * attempt
+    """Minutes for one evaluation job (inference on val, test and a train sample); ImageNet
+    (~150k images through Inception-v4, decoded from JPEG) gets 3 h."""
+    return (180 if get_dataset(wildcards) in STREAMED_DATASETS else 30) * attempt
+
+
+# Datasets read from image files by DataLoader workers (lsrepro.data.imagenet): their train and
+# evaluate jobs get a node's worth of CPUs (threads - 1 decode workers, ~150-250 images/s
+# each: Inception-v4 eats ~1500 images/s on one H100 in bf16) and the memory for them.
+STREAMED_DATASETS = ("imagenet",)
+
+
+def image_threads(default):
+    """``threads:`` of a rule over image runs: 16 for streamed datasets, else ``default``."""
+
+    def threads(wildcards):
+        return 16 if get_dataset(wildcards) in STREAMED_DATASETS else default
+
+    return threads
+
+
+def image_mem_mb(default):
+    def mem_mb(wildcards):
+        return 64000 if get_dataset(wildcards) in STREAMED_DATASETS else default
+
+    return mem_mb
 
 
 # --- Distillation (rules in distillation.smk; logic in lsrepro.distillation.plan) ---------

@@ -12,12 +12,12 @@ rule evaluate:
         f"results/logs/evaluate/{RUN_DIR}.log",
     conda:
         "../../envs/lsrepro.yaml"
-    threads: 2
+    threads: image_threads(2)
     resources:
         gpu=1,
         runtime=evaluate_runtime,
-        mem_mb=8000,
+        mem_mb=image_mem_mb(8000),
     params:
-        evaluate=config["evaluate"],
+        evaluate=get_evaluate_params,
     script:
         "../scripts/evaluate.py"

@@ -14,11 +14,11 @@ rule train:
         f"results/benchmarks/train/{RUN_DIR}.tsv"
     conda:
         "../../envs/lsrepro.yaml"
-    threads: 4
+    threads: image_threads(4)
     resources:
         gpu=1,
         runtime=train_runtime,
-        mem_mb=8000,
+        mem_mb=image_mem_mb(8000),
     params:
         recipe=get_recipe,
         dataset=get_dataset,

@@ -11,7 +11,7 @@ One generic pipeline covers the paper's three recipes (``input:`` block of a rec
 Then ``per_image`` standardisation ((x - mean) / max(std, 1/sqrt(n)), as
 ``tf.image.per_image_standardization`` and t2t's ``standardize_images``), ``unit`` scaling to
 [0, 1] or ``inception`` scaling to [-1, 1] (ImageNet, whose crops are decoded per image in
-DataLoader workers: ``imagenet.py``). Images arrive as uint8 (B, H, W, C) and leave as float32
+DataLoader workers: ``data/imagenet.py``). Images arrive as uint8 (B, H, W, C) and leave as float32
 (B, C, h, w).
 """
 

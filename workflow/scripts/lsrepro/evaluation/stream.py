@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from lsrepro.data.imagenet import CropSpec, ImageFiles, loader, to_device
 from lsrepro.evaluation.inference import sample_indices, save_evaluation
-from lsrepro.imagenet import CropSpec, ImageFiles, loader, to_device
 from lsrepro.models import Classifier
 
 
@@ -58,10 +58,10 @@ def evaluate_streamed_files(
 ) -> None:
     """``evaluate_files`` for a manifest: train sample and val from the training images, test =
     the official val set. ``index`` in each file = rows of the manifest's split."""
-    from lsrepro.data import DataIntegrityError, load_split
-    from lsrepro.imagenet import load_manifest
-    from lsrepro.io import pick_device
-    from lsrepro.training.checkpoints import load_model
+    from lsrepro.artifacts.model import load_model
+    from lsrepro.data.imagenet import load_manifest
+    from lsrepro.data.images import DataIntegrityError, load_split
+    from lsrepro.runtime import pick_device
 
     device = pick_device()
     model, meta = load_model(model_path, device)

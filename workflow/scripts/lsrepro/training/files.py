@@ -105,9 +105,28 @@ def train_classifier_files(
 
     ``objective``: see :func:`build_objective`. ``teacher``: for distillation, ``{mode,
     cache | model}`` (see :func:`load_teacher`). ``run``: the run key, stored in model.pt.
+    A manifest of image files (ImageNet) trains through :mod:`lsrepro.training.stream`.
     """
+    from lsrepro.data.imagenet import is_manifest
     from lsrepro.data.images import load_prepared, load_split
     from lsrepro.models import build_model
+
+    if is_manifest(prepared):
+        from lsrepro.training.stream import train_streamed_files
+
+        if teacher is not None:
+            raise ValueError(f"{prepared}: distillation from image files is not supported")
+        return train_streamed_files(
+            prepared=prepared,
+            split=split,
+            recipe=recipe,
+            dataset=dataset,
+            objective=objective,
+            seed=seed,
+            out_dir=out_dir,
+            threads=threads,
+            run=run,
+        )
 
     device = configure_torch(threads)
     data = load_prepared(Path(prepared))

@@ -4,8 +4,9 @@
 or ``adam`` / ``adamw`` (betas, eps: the Transformer). ``last_layer_lr_scale`` scales the
 learning rate of the final classifier layer (paper A.5: lr 1, last layer 0.1).
 
-``lr_schedule.name``: ``piecewise`` (× factor at each milestone), ``linear`` (to 0 at the last
-step, paper A.5), ``constant``, or ``rsqrt`` (linear warm-up over ``warmup_steps``, then
+``lr_schedule.name``: ``piecewise`` (× factor at each milestone; with ``warmup_steps`` the
+factor also rises linearly from 1/warmup_steps to 1 over the first steps), ``linear`` (to 0 at
+the last step, paper A.5), ``constant``, or ``rsqrt`` (linear warm-up over ``warmup_steps``, then
 ∝ 1/sqrt(step): the Transformer's schedule, Vaswani et al. 2017, normalised to 1 at the end of
 the warm-up so that ``lr`` is the peak learning rate).
 """
@@ -24,7 +25,10 @@ def lr_factor(schedule: dict[str, Any], step: int, steps: int) -> float:
     """Multiplier of the base learning rate at ``step`` (0-based) of a ``steps``-step run."""
     name = schedule["name"]
     if name == "piecewise":
-        return float(schedule["factor"]) ** sum(step >= m for m in schedule["milestones"])
+        factor = float(schedule["factor"]) ** sum(step >= m for m in schedule["milestones"])
+        if schedule.get("warmup_steps"):  # linear warm-up (large batches, Goyal et al. 2017)
+            factor *= min(1.0, (step + 1) / int(schedule["warmup_steps"]))
+        return factor
     if name == "linear":  # linearly to 0 at the last step (MNIST toy, paper A.5)
         return 1.0 - step / steps
     if name == "constant":

@@ -20,15 +20,19 @@ from typing import Any
 import numpy as np
 import torch
 
-from lsrepro.imagenet import CropSpec, ImageFiles, Manifest, loader, to_device
+from lsrepro.data.imagenet import CropSpec, ImageFiles, Manifest, loader, to_device
 from lsrepro.training.batches import STREAM_AUGMENT, Batch, batch_indices, step_seed
 
 log = logging.getLogger(__name__)
 
 
+CHUNK = 128  # images one worker decodes at a time (host memory: workers x prefetch x chunk)
+
+
 class _Steps:
     """Batch sampler: for each step from ``start`` on, the ``(row, image seed)`` keys of its
-    images (rows of the manifest split)."""
+    images (rows of the manifest split), in chunks of at most ``CHUNK`` images so that a batch
+    of 4096 is decoded by many workers at once."""
 
     def __init__(self, rows: np.ndarray, batch_size: int, seed: int, start: int) -> None:
         self.rows, self.batch_size, self.seed, self.start = rows, batch_size, seed, start
@@ -38,7 +42,9 @@ class _Steps:
         while True:
             positions = batch_indices(len(self.rows), self.batch_size, step, self.seed)
             base = step_seed(self.seed, step, STREAM_AUGMENT)
-            yield [(int(self.rows[p]), [base, i]) for i, p in enumerate(positions)]
+            keys = [(int(self.rows[p]), [base, i]) for i, p in enumerate(positions)]
+            for start in range(0, len(keys), CHUNK):
+                yield keys[start : start + CHUNK]
             step += 1
 
 
@@ -85,16 +91,18 @@ class StreamedImageBatches:
             pin = self.device.type == "cuda"
             self._iter = iter(loader(self.dataset, sampler, self.workers, pin))
             log.info("input pipeline (re)started at step %d, %d workers", step, self.workers)
-        images, labels, _, flipped = next(self._iter)
+        chunks = [next(self._iter) for _ in range(0, self.batch_size, CHUNK)]
         self._next = step + 1
         positions = batch_indices(self.num_examples, self.batch_size, step, self.seed)
-        x = to_device(images, self.normalize, self.device, self.channels_last)
+        x = torch.cat([to_device(c[0], self.normalize, self.device) for c in chunks])
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         return Batch(
             index=torch.from_numpy(positions).to(self.device),
             inputs=(x,),
-            labels=labels.to(self.device, non_blocking=True),
+            labels=torch.cat([c[1] for c in chunks]).to(self.device),
             size=len(positions),
-            flipped=flipped.to(self.device),
+            flipped=torch.cat([c[3] for c in chunks]).to(self.device),
         )
 
 
@@ -111,10 +119,11 @@ def train_streamed_files(
     run: dict[str, Any],
 ):
     """``train_classifier_files`` for a manifest: ``threads - 1`` decode workers (none for 1)."""
-    from lsrepro.data import load_split
-    from lsrepro.imagenet import load_manifest
+    from lsrepro.data.imagenet import load_manifest
+    from lsrepro.data.images import load_split
     from lsrepro.models import build_model
-    from lsrepro.training.images import build_objective, configure_torch
+    from lsrepro.runtime import configure_torch
+    from lsrepro.training.files import build_objective
     from lsrepro.training.loop import init_model, train
     from lsrepro.training.recipe import Recipe
 

@@ -31,7 +31,6 @@ import math
 import os
 import re
 import tarfile
-import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from lsrepro.data import DataIntegrityError
+from lsrepro.data.images import DataIntegrityError
 from lsrepro.io import atomic_savez
 
 WNID = re.compile(r"^n\d{8}$")
@@ -187,26 +186,29 @@ def _tar_members(tar: tarfile.TarFile, where: str) -> Iterable[tarfile.TarInfo]:
 
 
 def _read_devkit(devkit: Path) -> tuple[list[int], dict[int, str]]:
-    """(ILSVRC2012 id of each val image in file order, id -> WNID of the 1000 leaf classes)."""
-    from torchvision.datasets.imagenet import parse_meta_mat, parse_val_groundtruth_txt
+    """(ILSVRC2012 id of each val image in file order, id -> WNID of the leaf classes), read
+    from the devkit archive as torchvision's ``parse_devkit_archive`` reads it (the 1000
+    classes are the synsets of ``meta.mat`` without children)."""
+    import scipy.io
 
     try:
-        with tempfile.TemporaryDirectory() as tmp, tarfile.open(devkit, "r:gz") as tar:
+        with tarfile.open(devkit, "r:gz") as tar:
+            blobs = {}
             for name in (GROUND_TRUTH, META):
                 try:
-                    tar.extract(name, tmp, filter="data")
+                    blobs[name] = tar.extractfile(name).read()
                 except KeyError as err:
                     raise DataIntegrityError(f"{devkit}: has no {name}") from err
-            devkit_root = Path(tmp) / "ILSVRC2012_devkit_t12"
-            idx_to_wnid, _ = parse_meta_mat(str(devkit_root))
-            ids = parse_val_groundtruth_txt(str(devkit_root))
+        synsets = scipy.io.loadmat(io.BytesIO(blobs[META]), squeeze_me=True)["synsets"]
+        id_to_wnid = {int(s[0]): str(s[1]) for s in np.atleast_1d(synsets) if int(s[4]) == 0}
+        ids = [int(line) for line in blobs[GROUND_TRUTH].split()]
     except DataIntegrityError:
         raise
     except Exception as err:
         raise DataIntegrityError(
             f"{devkit}: unreadable devkit ({type(err).__name__}: {err})"
         ) from err
-    return [int(i) for i in ids], {int(k): str(v) for k, v in idx_to_wnid.items()}
+    return ids, id_to_wnid
 
 
 def scan_tars(root: Path) -> Manifest:
@@ -545,7 +547,7 @@ def train_crop(image, spec: CropSpec, rng) -> tuple[np.ndarray, bool]:
     flipped = bool(spec.flip and rng.random() < 0.5)
     if flipped:
         out = out.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    return np.asarray(out, dtype=np.uint8), flipped
+    return np.array(out, dtype=np.uint8), flipped  # a writable copy (torch tensors)
 
 
 def eval_crop(image, spec: CropSpec) -> np.ndarray:
@@ -558,7 +560,7 @@ def eval_crop(image, spec: CropSpec) -> np.ndarray:
     out = image.resize(
         (spec.size, spec.size), Image.Resampling.BILINEAR, box=(left, top, left + w, top + h)
     )
-    return np.asarray(out, dtype=np.uint8)
+    return np.array(out, dtype=np.uint8)
 
 
 class ImageFiles:
@@ -616,7 +618,7 @@ def to_device(images, normalize: str, device, channels_last: bool = False):
     copy does not block when ``images`` is in pinned memory)."""
     import torch
 
-    from lsrepro import augment
+    from lsrepro.data import augment
 
     x = augment.normalize(augment.to_float(images.to(device, non_blocking=True)), normalize)
     memory = torch.channels_last if channels_last else torch.contiguous_format
