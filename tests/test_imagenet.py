@@ -9,8 +9,10 @@ import tarfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+import yaml
 from PIL import Image
 
 from imagenet_data import DEVKIT_IDS, WNIDS, expect, write_devkit, write_folder, write_tars
@@ -267,3 +269,116 @@ def test_inception_v4_is_timms_with_affine_batch_norm():
     model.eval()
     torch.testing.assert_close(model(x), model.classifier(model.features(x)))
     assert display_name({"name": "inception_v4"}) == "Inception-v4"
+
+
+# --- the workflow ------------------------------------------------------------------------------
+
+TINY = {
+    "datasets": {
+        "imagenet": {
+            "root": "imagenet",  # relative to the working directory
+            "val_size": 10,
+            "verify": "decode",
+            "expect": {"classes": 5, "train_images": 60, "val_images": 20},
+        }
+    },
+    # the tiny preset, smaller still for two loaded CPU cores: 75 px, 2 steps of 2 x 2 images
+    "recipes": {
+        "inception_v4": {
+            "model": {"image_size": 75},
+            "input": {"crop": 75},
+            "batch_size": 4,
+            "accumulate": 2,
+            "steps": 2,
+            "lr_schedule": {"milestones": [1], "warmup_steps": 1},
+            "log_every": 1,
+            "checkpoint_every": 1,
+        }
+    },
+    "evaluate": {"train_sample_by_dataset": {"imagenet": 1000}},
+}
+
+
+@pytest.mark.slow
+def test_imagenet_chain_end_to_end_on_real_jpegs(tmp_path):
+    from workflow_runs import fresh_copy, snakemake
+
+    wd = fresh_copy(tmp_path)
+    write_folder(wd / "imagenet", n_train=12, n_val=4)
+    (wd / "tiny.yaml").write_text(yaml.safe_dump(TINY))
+    snakemake("--cores", "2", "--configfile", "presets/imagenet_tiny.yaml", "tiny.yaml", cwd=wd)
+    results = wd / "results"
+    # the data stays where it is: a manifest of 80 files, no pixels in results/
+    assert not list(results.rglob("*.JPEG"))
+    assert (results / "data/imagenet/prepared.npz").stat().st_size < 30_000
+    run = "imagenet_inception_v4/alpha~0.1/seed~0"
+    meta = torch.load(results / f"train/{run}/model.pt", weights_only=False)["metadata"]
+    extra = meta["recipe"]["extra"]
+    assert extra["ema_decay"] == 0.9 and extra["accumulate"] == 2
+    assert len(meta["manifest_digest"]) == 16
+    with np.load(results / f"evaluate/{run}/test.npz") as test:  # the official val set
+        assert test["features"].shape == (20, 1536) and list(test["class_names"]) == WNIDS
+    with np.load(results / f"evaluate/{run}/train.npz") as train:
+        assert len(train["index"]) == 50  # the whole train split (60 - 10 held out)
+    # Table 2 / Table 3 rows beside the paper's numbers
+    table2 = pd.read_csv(results / "tables/table2_accuracy.csv")
+    row = table2[table2["dataset"] == "ImageNet"].iloc[0]
+    assert row["architecture"] == "Inception-v4" and row["alpha=0 paper"] == 80.9
+    assert 0 <= row["alpha=0.1 val"] <= 100
+    table3 = pd.read_csv(results / "tables/table3_calibration.csv").iloc[0]
+    assert (table3["baseline ECE paper"], table3["TS T paper"]) == (0.071, 1.4)
+    assert table3["LS ECE paper"] == 0.035 and np.isfinite(table3["LS ECE val"])
+    # Fig. 1 rows 3-4 (by WNID), Fig. 2 right, claims C7-C9 judged for ImageNet
+    figures = results / "figures"
+    for triplet in ("paper", "similar"):
+        assert (figures / f"projection/imagenet_inception_v4/{triplet}.pdf").stat().st_size > 0
+    assert (figures / "reliability/imagenet_inception_v4.pdf").stat().st_size > 0
+    claims = pd.read_csv(results / "tables/claims.csv")
+    judged = claims[claims.iloc[:, 3] == "imagenet_inception_v4"].iloc[:, 1]
+    assert {"C7", "C8a", "C8b", "C9"} <= set(judged)
+
+
+@pytest.mark.slow
+def test_paper_dag_with_imagenet_gives_it_a_gpu_memory_and_time(tmp_path):
+    pytest.importorskip("snakemake_executor_plugin_slurm", reason="pip install -e '.[slurm]'")
+    from lsrepro.models import registry
+    from test_profiles import job_resources
+    from workflow_runs import fresh_copy, job_counts, snakemake
+
+    wd = fresh_copy(tmp_path)
+    (wd / "imagenet").mkdir()
+    config = yaml.safe_load((wd / "config.yaml").read_text())
+    opt_in = {
+        "datasets": {"imagenet": {"root": "imagenet"}},
+        "run": [*config["run"], "imagenet_inception_v4"],
+    }
+    (wd / "imagenet.yaml").write_text(yaml.safe_dump(opt_in))
+    proc = snakemake(
+        "-n", "--workflow-profile", "profiles/slurm", "--configfile", "imagenet.yaml", cwd=wd
+    )
+    output = proc.stdout + proc.stderr
+    counts = job_counts(output)
+    # the paper DAG (tests/test_workflow.py) + ImageNet: one dataset, 2 models, 1 Fig. 2 and
+    # 2 Fig. 1 rows, 1 experiment's plots
+    assert counts["prepare_data"] == 4 and counts["split_data"] == 4
+    assert counts["train"] == 110 + 2 and counts["evaluate"] == 180 + 2
+    assert counts["plot_reliability"] == 5 and counts["project_penultimate"] == 10
+    assert counts["plot_calibration_vs_alpha"] == 7
+    jobs = job_resources(output)
+    recipe = config["recipes"]["inception_v4"]
+    minutes = registry.train_minutes(recipe, 1)
+    # 27052 steps x 4096 images x 6 ms (V100-class fp32) x 2 + 10 min: ~15 days on one GPU
+    assert minutes == int(27052 * 0.006 * 4096 * 2 / 60 + 10) + 1
+    imagenet_jobs = [
+        (rule, job)
+        for rule in ("train", "evaluate")
+        for job in jobs[rule]
+        if "imagenet" in job["wildcards"]
+    ]
+    assert len(imagenet_jobs) == 4
+    for rule, job in imagenet_jobs:
+        assert job["gpu"] == "1" and job["slurm_partition"] == "<gpu-partition>"
+        assert job["mem_mb"] == "64000"
+        assert int(job["runtime"]) == (minutes if rule == "train" else 180)
+    cifar = [job for job in jobs["train"] if "cifar10_resnet56" in job["wildcards"]]
+    assert all(job["mem_mb"] == "8000" for job in cifar)  # other datasets unchanged

@@ -262,7 +262,7 @@ def train_runtime(wildcards, attempt):
 def evaluate_runtime(wildcards, attempt):
     """Minutes for one evaluation job (inference on val, test and a train sample); ImageNet
     (~150k images through Inception-v4, decoded from JPEG) gets 3 h."""
-    return (180 if get_dataset(wildcards) in STREAMED_DATASETS else 30) * attempt
+    return (180 if streamed(wildcards) else 30) * attempt
 
 
 # Datasets read from image files by DataLoader workers (lsrepro.data.imagenet): their train and
@@ -271,18 +271,23 @@ def evaluate_runtime(wildcards, attempt):
 STREAMED_DATASETS = ("imagenet",)
 
 
+def streamed(wildcards):
+    """Whether the job's image run reads a streamed dataset (translation jobs: no)."""
+    return hasattr(wildcards, "run") and get_dataset(wildcards) in STREAMED_DATASETS
+
+
 def image_threads(default):
     """``threads:`` of a rule over image runs: 16 for streamed datasets, else ``default``."""
 
     def threads(wildcards):
-        return 16 if get_dataset(wildcards) in STREAMED_DATASETS else default
+        return 16 if streamed(wildcards) else default
 
     return threads
 
 
 def image_mem_mb(default):
     def mem_mb(wildcards):
-        return 64000 if get_dataset(wildcards) in STREAMED_DATASETS else default
+        return 64000 if streamed(wildcards) else default
 
     return mem_mb
 
