@@ -382,3 +382,25 @@ def test_paper_dag_with_imagenet_gives_it_a_gpu_memory_and_time(tmp_path):
         assert int(job["runtime"]) == (minutes if rule == "train" else 180)
     cifar = [job for job in jobs["train"] if "cifar10_resnet56" in job["wildcards"]]
     assert all(job["mem_mb"] == "8000" for job in cifar)  # other datasets unchanged
+
+
+def test_config_names_what_an_imagenet_run_lacks(tmp_path):
+    from lsrepro.config import ConfigError, validate_config
+
+    root = Path(__file__).resolve().parents[1]
+    config = yaml.safe_load((root / "config.yaml").read_text())
+    config["run"] = ["imagenet_inception_v4"]
+    config["distillation"]["run"] = []  # as presets/imagenet_tiny.yaml
+    config["information"]["experiments"] = []
+    schema = root / "workflow/schemas/config.schema.yaml"
+    prepared = {d: tmp_path / d / "prepared.npz" for d in config["datasets"]}
+    with pytest.raises(ConfigError, match=r"datasets\.imagenet\.root: None is not a directory"):
+        validate_config(config, schema, prepared=prepared)
+    config["datasets"]["imagenet"]["root"] = str(tmp_path)
+    validate_config(config, schema, prepared=prepared)
+    del config["recipes"]["inception_v4"]["resized_crop"]
+    config["recipes"]["inception_v4"]["accumulate"] = 3
+    with pytest.raises(ConfigError) as err:
+        validate_config(config, schema, prepared=prepared)
+    assert "recipes.inception_v4.resized_crop: required" in str(err.value)
+    assert "recipes.inception_v4.accumulate: batch_size 4096 does not split" in str(err.value)

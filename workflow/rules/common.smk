@@ -277,7 +277,7 @@ def streamed(wildcards):
 
 
 def image_threads(default):
-    """``threads:`` of a rule over image runs: 16 for streamed datasets, else ``default``."""
+    """``threads:`` of an image job: 16 for streamed datasets, else ``default``."""
 
     def threads(wildcards):
         return 16 if streamed(wildcards) else default
