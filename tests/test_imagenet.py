@@ -366,20 +366,18 @@ def test_paper_dag_with_imagenet_gives_it_a_gpu_memory_and_time(tmp_path):
     assert counts["plot_calibration_vs_alpha"] == 7
     jobs = job_resources(output)
     recipe = config["recipes"]["inception_v4"]
-    minutes = registry.train_minutes(recipe, 1)
-    # 27052 steps x 4096 images x 6 ms (V100-class fp32) x 2 + 10 min: ~15 days on one GPU
-    assert minutes == int(27052 * 0.006 * 4096 * 2 / 60 + 10) + 1
-    imagenet_jobs = [
-        (rule, job)
-        for rule in ("train", "evaluate")
-        for job in jobs[rule]
-        if "imagenet" in job["wildcards"]
-    ]
-    assert len(imagenet_jobs) == 4
-    for rule, job in imagenet_jobs:
-        assert job["gpu"] == "1" and job["slurm_partition"] == "<gpu-partition>"
-        assert job["mem_mb"] == "64000"
-        assert int(job["runtime"]) == (minutes if rule == "train" else 180)
+    # 27052 steps x 4096 images x 6 ms (V100-class fp32) / 8 GPUs (DDP) x 2 + 10 min: ~46 h
+    minutes = registry.train_minutes(recipe, 1, gpus=8)
+    assert minutes == int(27052 * 0.006 * 4096 / 8 * 2 / 60 + 10) + 1
+    trains = [job for job in jobs["train"] if "imagenet" in job["wildcards"]]
+    evaluations = [job for job in jobs["evaluate"] if "imagenet" in job["wildcards"]]
+    assert len(trains) == len(evaluations) == 2
+    for job in trains + evaluations:
+        assert job["slurm_partition"] == "<gpu-partition>"
+    for job in trains:  # one 8-GPU node, data-parallel
+        assert (job["gpu"], job["mem_mb"], int(job["runtime"])) == ("8", "256000", minutes)
+    for job in evaluations:
+        assert (job["gpu"], job["mem_mb"], job["runtime"]) == ("1", "32000", "180")
     cifar = [job for job in jobs["train"] if "cifar10_resnet56" in job["wildcards"]]
     assert all(job["mem_mb"] == "8000" for job in cifar)  # other datasets unchanged
 
@@ -404,3 +402,57 @@ def test_config_names_what_an_imagenet_run_lacks(tmp_path):
         validate_config(config, schema, prepared=prepared)
     assert "recipes.inception_v4.resized_crop: required" in str(err.value)
     assert "recipes.inception_v4.accumulate: batch_size 4096 does not split" in str(err.value)
+
+
+STREAMED_MLP = {
+    "version": 1,
+    "model": {"name": "mlp", "hidden": [16], "image_size": 16},  # no batch norm: exact sums
+    "input": {"crop": 16, "pad": 0, "flip": True, "distort": False, "normalize": "inception"},
+    "resized_crop": {"scale": [0.3, 1.0], "ratio": [0.75, 1.33], "central_fraction": 0.875},
+    "batch_size": 8,
+    "accumulate": 2,
+    "steps": 3,
+    "optimizer": {
+        "lr": 0.1,
+        "momentum": 0.9,
+        "nesterov": True,
+        "dampening": 0.0,
+        "last_layer_lr_scale": 1.0,
+    },
+    "lr_schedule": {"name": "piecewise", "milestones": [2], "factor": 0.1, "warmup_steps": 2},
+    "weight_decay": {"value": 8e-5, "scope": "weights"},
+    "ema_decay": 0.5,
+    "loss_scale": 1.0,
+    "grad_clip": None,
+    "log_every": 1,
+    "checkpoint_every": 10,
+    "snapshot_steps": [],
+}
+
+
+def test_data_parallel_processes_take_the_one_process_step(copies, tmp_path):
+    """Two DDP processes (Gloo on the CPU), one micro-batch each, end with the weights of one
+    process accumulating the same two micro-batches; only rank 0 writes the run's files."""
+    from lsrepro.training.stream import train_streamed_files
+
+    prepared, split = tmp_path / "prepared.npz", tmp_path / "split.npz"
+    prepare_imagenet(options(copies["tar"]), prepared)
+    make_split(prepared, val_size=10, seed=0, out=split)
+    common = dict(
+        prepared=prepared,
+        split=split,
+        recipe=STREAMED_MLP,
+        dataset="imagenet",
+        objective={"name": "label_smoothing", "alpha": 0.1},
+        seed=0,
+        threads=2,
+        run={"alpha": 0.1},
+    )
+    single = train_streamed_files(out_dir=tmp_path / "one", world=1, **common)
+    assert train_streamed_files(out_dir=tmp_path / "two", world=2, **common) is None
+    a, b = _weights(tmp_path / "one/model.pt"), _weights(tmp_path / "two/model.pt")
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=1e-5, atol=1e-6)
+    assert torch.equal(single.model.classifier.weight.detach(), a["classifier.weight"])
+    rows = pd.read_csv(tmp_path / "two/history.csv")
+    assert rows["step"].tolist() == [1, 2, 3]

@@ -255,8 +255,8 @@ localrules:
 # Cluster time limits from the model registry's per-step cost estimates (not measurements:
 # a job that still hits its limit is not lost; SIGTERM checkpoints it, the retry resumes).
 def train_runtime(wildcards, attempt):
-    """Minutes for one training job (lsrepro.models.registry.train_minutes)."""
-    return lsregistry.train_minutes(get_recipe(wildcards), attempt)
+    """Minutes for one training job (lsrepro.models.registry.train_minutes) on its GPUs."""
+    return lsregistry.train_minutes(get_recipe(wildcards), attempt, train_gpus(wildcards))
 
 
 def evaluate_runtime(wildcards, attempt):
@@ -265,10 +265,14 @@ def evaluate_runtime(wildcards, attempt):
     return (180 if streamed(wildcards) else 30) * attempt
 
 
-# Datasets read from image files by DataLoader workers (lsrepro.data.imagenet): their train and
-# evaluate jobs get a node's worth of CPUs (threads - 1 decode workers, ~150-250 images/s
-# each: Inception-v4 eats ~1500 images/s on one H100 in bf16) and the memory for them.
+# Datasets read from image files by DataLoader workers (lsrepro.data.imagenet): their jobs get the
+# CPUs to decode (~150-250 images/s per core; Inception-v4 trains at ~1500 images/s on one
+# H100 in bf16, an estimate) and the memory for the workers.
 STREAMED_DATASETS = ("imagenet",)
+# GPUs of a streamed training job on a cluster: one 8-GPU node, data-parallel (DDP, one
+# process per GPU: lsrepro.training.parallel). Locally a job binds one GPU (lsrepro.runtime) and
+# reaches the batch by gradient accumulation alone.
+STREAMED_GPUS = 8
 
 
 def streamed(wildcards):
@@ -276,20 +280,25 @@ def streamed(wildcards):
     return hasattr(wildcards, "run") and get_dataset(wildcards) in STREAMED_DATASETS
 
 
-def image_threads(default):
-    """``threads:`` of an image job: 16 for streamed datasets, else ``default``."""
-
-    def threads(wildcards):
-        return 16 if streamed(wildcards) else default
-
-    return threads
+def train_gpus(wildcards):
+    on_cluster = workflow.nodes is not None or lsruntime.in_slurm_job()
+    return STREAMED_GPUS if on_cluster and streamed(wildcards) else 1
 
 
-def image_mem_mb(default):
-    def mem_mb(wildcards):
-        return 64000 if streamed(wildcards) else default
+def train_threads(wildcards):
+    return 12 * train_gpus(wildcards) if streamed(wildcards) else 4
 
-    return mem_mb
+
+def train_mem_mb(wildcards):
+    return 32000 * train_gpus(wildcards) if streamed(wildcards) else 8000
+
+
+def evaluate_threads(wildcards):
+    return 16 if streamed(wildcards) else 2
+
+
+def evaluate_mem_mb(wildcards):
+    return 32000 if streamed(wildcards) else 8000
 
 
 # --- Distillation (rules in distillation.smk; logic in lsrepro.distillation.plan) ---------

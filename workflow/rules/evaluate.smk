@@ -12,11 +12,11 @@ rule evaluate:
         f"results/logs/evaluate/{RUN_DIR}.log",
     conda:
         "../../envs/lsrepro.yaml"
-    threads: image_threads(2)
+    threads: evaluate_threads
     resources:
         gpu=1,
         runtime=evaluate_runtime,
-        mem_mb=image_mem_mb(8000),
+        mem_mb=evaluate_mem_mb,
     params:
         evaluate=get_evaluate_params,
     script:

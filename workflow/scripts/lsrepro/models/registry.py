@@ -181,14 +181,15 @@ RUNTIME_MARGIN = 2.0  # x the per-step estimate
 RUNTIME_OVERHEAD_MIN = 10  # start-up, data loading, checkpoints
 
 
-def train_minutes(recipe: Mapping[str, Any], attempt: int) -> int:
-    """Cluster time limit in minutes for one training job of ``recipe``.
+def train_minutes(recipe: Mapping[str, Any], attempt: int, gpus: int = 1) -> int:
+    """Cluster time limit in minutes for one training job of ``recipe`` on ``gpus`` GPUs.
 
-    steps x seconds_per_step x RUNTIME_MARGIN + RUNTIME_OVERHEAD_MIN, doubled on each retry
-    (``attempt`` counts from 1; a retry resumes from its checkpoint, so a job that still hits
-    its limit is not lost: SIGTERM checkpoints it).
+    steps x seconds_per_step / gpus x RUNTIME_MARGIN + RUNTIME_OVERHEAD_MIN, doubled on each
+    retry (``attempt`` counts from 1; a retry resumes from its checkpoint, so a job that still
+    hits its limit is not lost: SIGTERM checkpoints it). ``gpus`` > 1: data-parallel, each GPU
+    takes 1/gpus of every batch (linear scaling assumed).
     """
-    per_step = seconds_per_step(recipe["model"], recipe["batch_size"])
+    per_step = seconds_per_step(recipe["model"], recipe["batch_size"]) / gpus
     minutes = recipe["steps"] * per_step * RUNTIME_MARGIN / 60 + RUNTIME_OVERHEAD_MIN
     return int(minutes * 2 ** (attempt - 1)) + 1
 

@@ -100,12 +100,14 @@ def train_classifier_files(
     threads: int,
     run: dict[str, Any],
     teacher: dict[str, Any] | None = None,
+    gpus: int = 1,
 ) -> TrainResult:
     """Read the prepared dataset and split, train on the train split, write the run's files.
 
     ``objective``: see :func:`build_objective`. ``teacher``: for distillation, ``{mode,
     cache | model}`` (see :func:`load_teacher`). ``run``: the run key, stored in model.pt.
-    A manifest of image files (ImageNet) trains through :mod:`lsrepro.training.stream`.
+    A manifest of image files (ImageNet) trains through :mod:`lsrepro.training.stream`,
+    data-parallel over ``gpus`` GPUs when the job has them.
     """
     from lsrepro.data.imagenet import is_manifest
     from lsrepro.data.images import load_prepared, load_split
@@ -126,6 +128,7 @@ def train_classifier_files(
             out_dir=out_dir,
             threads=threads,
             run=run,
+            gpus=gpus,
         )
 
     device = configure_torch(threads)

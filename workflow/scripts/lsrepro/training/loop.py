@@ -215,6 +215,7 @@ def train(
     metadata: dict[str, Any],
     device: str | torch.device = "cpu",
     max_steps: int | None = None,
+    parallel: Any | None = None,
 ) -> TrainResult:
     """Train ``model`` (already built under :func:`init_model` and on ``device``) towards
     ``objective`` on ``batches`` and write the run's artifacts into ``out_dir``.
@@ -222,12 +223,17 @@ def train(
     ``metadata`` (dataset, split digest, build_args, run key, ...) is stored in every model file
     and enters the checkpoint fingerprint together with the recipe, the objective's identity
     (for a teacher, its fingerprint), the batch source and the seed. ``max_steps`` stops early
-    with a checkpoint and no model.pt (tests: a simulated crash).
+    with a checkpoint and no model.pt (tests: a simulated crash). ``parallel``: this process's
+    :class:`~lsrepro.training.parallel.Parallel` rank in data-parallel training (``batches``
+    then gives this rank's shard of each step); only rank 0 writes files.
     """
     out_dir = Path(out_dir)
     device = torch.device(device)
-    check_writable(out_dir)
-    clear_stale_temp_files(out_dir)
+    main = parallel is None or parallel.main
+    world = 1 if parallel is None else parallel.world
+    if main:
+        check_writable(out_dir)
+        clear_stale_temp_files(out_dir)
     recipe_dict = dataclasses.asdict(recipe)
     fp = fingerprint(
         recipe=recipe_dict,
@@ -244,7 +250,12 @@ def train(
     average = WeightAverage(model, float(ema_decay)) if ema_decay else None
     history: list[dict[str, float]] = []
     window = _Window()
-    state = ckpt.load()
+    if parallel is None:
+        state = ckpt.load()
+    else:  # rank 0 resumes, sets aside or clears first; then the others read what is left
+        state = ckpt.load() if main else None
+        parallel.barrier()
+        state = state if main else ckpt._read()
     start = 0
     if state is not None:
         model.load_state_dict(state["model"])
@@ -255,10 +266,17 @@ def train(
             optimizer.load_state_dict(state["optimizer"])
             if average is not None:
                 average.state = {k: v.to(device) for k, v in state["ema"].items()}
-    elif 0 in recipe.snapshot_steps:
+    elif 0 in recipe.snapshot_steps and main:
         ckpt.snapshot(0, model)
 
-    step_model = torch.compile(model) if recipe.compile else model
+    ddp = None
+    if world > 1:
+        if accumulate % world:
+            raise ValueError(f"accumulate {accumulate} is not a multiple of {world} processes")
+        ids = [device.index] if device.type == "cuda" else None
+        ddp = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+    step_model = ddp if ddp is not None else model
+    step_model = torch.compile(step_model) if recipe.compile else step_model
     autocast = (
         torch.autocast(device.type, dtype=torch.bfloat16)
         if recipe.precision == "bf16"
@@ -275,7 +293,7 @@ def train(
             )
             batch = batches.batch(step)
             torch.manual_seed(step_seed(seed, step, STREAM_DROPOUT))
-            if accumulate == 1:
+            if accumulate == 1 and world == 1:
                 with autocast:
                     logits = step_model(*batch.inputs)
                 loss = objective(logits, batch)
@@ -285,11 +303,15 @@ def train(
             else:  # equal micro-batches: the mean of their mean losses is the batch's mean loss
                 optimizer.zero_grad(set_to_none=True)
                 stats = 0
-                for micro in batch.split(accumulate):
-                    with autocast:
-                        logits = step_model(*micro.inputs)
-                    loss = objective(logits, micro) / accumulate
-                    (recipe.loss_scale * loss).backward()
+                parts = accumulate // world  # DDP averages the ranks' gradients
+                for j, micro in enumerate(batch.split(parts)):
+                    last = j == parts - 1  # DDP all-reduces the gradients once, at the last
+                    sync = contextlib.nullcontext() if ddp is None or last else ddp.no_sync()
+                    with sync:
+                        with autocast:
+                            logits = step_model(*micro.inputs)
+                        loss = objective(logits, micro) / parts
+                        (recipe.loss_scale * loss).backward()
                     stats = stats + _step_stats(logits.detach(), micro.labels, loss)
             if recipe.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
@@ -303,23 +325,32 @@ def train(
                 epoch = batches.epoch(done)
                 row = window.row(done, epoch, optim.current_lr(optimizer), t0)
                 history.append(row)
-                _log_progress(row, start, end, recipe.steps)
+                if main:
+                    _log_progress(row, start, end, recipe.steps)
             if done in recipe.snapshot_steps:
                 window.flush()  # never keep weights of a diverged step
-                ckpt.snapshot(done, model)
-            if flag.received is not None:
-                ckpt.save(done, model, optimizer, history, window.sums(), extra=_ema(average))
+                if main:
+                    ckpt.snapshot(done, model)
+            stop = flag.received is not None
+            if parallel is not None:  # every rank stops after the same step
+                stop = parallel.any(stop)
+            if stop:
+                if main:
+                    ckpt.save(done, model, optimizer, history, window.sums(), extra=_ema(average))
+                name = signal.Signals(flag.received).name if flag.received else "on another rank"
                 raise Preempted(
-                    f"received signal {signal.Signals(flag.received).name} at step {done}; "
+                    f"received signal {name} at step {done}; "
                     f"checkpoint saved to {ckpt.path}, the next run resumes from it"
                 )
-            if done % recipe.checkpoint_every == 0 and done < recipe.steps:
+            if done % recipe.checkpoint_every == 0 and done < recipe.steps and main:
                 ckpt.save(done, model, optimizer, history, window.sums(), extra=_ema(average))
 
     window.flush()
     if end < recipe.steps:  # stopped early on purpose (max_steps): leave a checkpoint only
-        if end > start:
+        if end > start and main:
             ckpt.save(end, model, optimizer, history, window.sums(), extra=_ema(average))
+        return TrainResult(model, history, resumed_from=start, fingerprint=fp)
+    if not main:
         return TrainResult(model, history, resumed_from=start, fingerprint=fp)
 
     if state is None or not state.get("finished"):

@@ -34,15 +34,18 @@ class _Steps:
     images (rows of the manifest split), in chunks of at most ``CHUNK`` images so that a batch
     of 4096 is decoded by many workers at once."""
 
-    def __init__(self, rows: np.ndarray, batch_size: int, seed: int, start: int) -> None:
+    def __init__(
+        self, rows: np.ndarray, batch_size: int, seed: int, start: int, shard: slice
+    ) -> None:
         self.rows, self.batch_size, self.seed, self.start = rows, batch_size, seed, start
+        self.shard = shard
 
     def __iter__(self):
         step = self.start
         while True:
             positions = batch_indices(len(self.rows), self.batch_size, step, self.seed)
             base = step_seed(self.seed, step, STREAM_AUGMENT)
-            keys = [(int(self.rows[p]), [base, i]) for i, p in enumerate(positions)]
+            keys = [(int(self.rows[p]), [base, i]) for i, p in enumerate(positions)][self.shard]
             for start in range(0, len(keys), CHUNK):
                 yield keys[start : start + CHUNK]
             step += 1
@@ -62,7 +65,15 @@ class StreamedImageBatches:
         device: torch.device | str,
         workers: int,
         channels_last: bool = False,
+        rank: int = 0,
+        world: int = 1,
     ) -> None:
+        """``rank`` of ``world`` data-parallel processes: each step gives images
+        ``rank * batch_size / world`` ... of the step's batch (with their one-process crops)."""
+        if batch_size % world:
+            raise ValueError(f"batch_size {batch_size} does not split over {world} processes")
+        share = batch_size // world
+        self.shard = slice(rank * share, (rank + 1) * share)
         self.manifest, self.rows, self.crop = manifest, np.asarray(train_rows), crop
         self.normalize, self.batch_size, self.seed = normalize, batch_size, seed
         self.device, self.workers = torch.device(device), workers
@@ -87,13 +98,14 @@ class StreamedImageBatches:
 
     def batch(self, step: int) -> Batch:
         if step != self._next:
-            sampler = _Steps(self.rows, self.batch_size, self.seed, step)
+            sampler = _Steps(self.rows, self.batch_size, self.seed, step, self.shard)
             pin = self.device.type == "cuda"
             self._iter = iter(loader(self.dataset, sampler, self.workers, pin))
             log.info("input pipeline (re)started at step %d, %d workers", step, self.workers)
-        chunks = [next(self._iter) for _ in range(0, self.batch_size, CHUNK)]
-        self._next = step + 1
         positions = batch_indices(self.num_examples, self.batch_size, step, self.seed)
+        positions = positions[self.shard]
+        chunks = [next(self._iter) for _ in range(0, len(positions), CHUNK)]
+        self._next = step + 1
         x = torch.cat([to_device(c[0], self.normalize, self.device) for c in chunks])
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
@@ -117,8 +129,36 @@ def train_streamed_files(
     out_dir: Path | str,
     threads: int,
     run: dict[str, Any],
+    gpus: int = 1,
+    world: int | None = None,
+    parallel: Any = None,
 ):
-    """``train_classifier_files`` for a manifest: ``threads - 1`` decode workers (none for 1)."""
+    """``train_classifier_files`` for a manifest: ``threads - 1`` decode workers (none for 1).
+
+    With more than one process (``world``; default: the job's ``gpus`` when CUDA is present),
+    data-parallel over them (:mod:`lsrepro.training.parallel`); ``parallel`` is set inside a
+    rank. Returns the TrainResult of a one-process run, None after a data-parallel one.
+    """
+    if parallel is None:
+        if world is None:
+            world = min(gpus, torch.cuda.device_count()) if torch.cuda.is_available() else 1
+        if world > 1:
+            from lsrepro.training.parallel import launch
+
+            launch(
+                train_streamed_files,
+                world,
+                prepared=prepared,
+                split=split,
+                recipe=recipe,
+                dataset=dataset,
+                objective=objective,
+                seed=seed,
+                out_dir=out_dir,
+                threads=threads,
+                run=run,
+            )
+            return None
     from lsrepro.data.imagenet import load_manifest
     from lsrepro.data.images import load_split
     from lsrepro.models import build_model
@@ -127,15 +167,18 @@ def train_streamed_files(
     from lsrepro.training.loop import init_model, train
     from lsrepro.training.recipe import Recipe
 
-    device = configure_torch(threads)
+    rank, world = (0, 1) if parallel is None else (parallel.rank, parallel.world)
+    device = configure_torch(max(threads // world, 1))
+    if device == "cuda":
+        device = f"cuda:{rank}"
     manifest = load_manifest(prepared)
     parts = load_split(Path(split))
     spec = Recipe.from_config(recipe)
     crop = CropSpec.from_recipe(recipe["input"], recipe["resized_crop"])
-    workers = max(threads - 1, 0)
+    workers = max(threads // world - 1, 0)
     log.info(
         "training %s on %s (%d train images of manifest %s, split %s), objective %s, seed %d, "
-        "device %s, %d decode workers, batch %d in %d micro-batches",
+        "device %s (process %d of %d), %d decode workers, batch %d in %d micro-batches",
         spec.model["name"],
         dataset,
         len(parts.train),
@@ -144,13 +187,15 @@ def train_streamed_files(
         objective,
         seed,
         device,
+        rank + 1,
+        world,
         workers,
         spec.batch_size,
         int(spec.extra.get("accumulate", 1)),
     )
     build_args = {"num_classes": manifest.num_classes, "in_channels": 3}
     model = init_model(lambda: build_model(spec.model, **build_args), seed).to(device)
-    if device == "cuda":
+    if device != "cpu":
         model = model.to(memory_format=torch.channels_last)
     batches = StreamedImageBatches(
         manifest,
@@ -161,7 +206,9 @@ def train_streamed_files(
         seed,
         device,
         workers,
-        channels_last=device == "cuda",
+        channels_last=device != "cpu",
+        rank=rank,
+        world=world,
     )
     return train(
         model=model,
@@ -179,4 +226,5 @@ def train_streamed_files(
             "run": run,
         },
         device=device,
+        parallel=parallel,
     )
