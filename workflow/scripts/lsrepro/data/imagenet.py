@@ -357,12 +357,15 @@ def _signature_ok(head: bytes) -> bool:
 def check_files(manifest: Manifest, decode: bool, threads: int) -> None:
     """No empty file; every file a JPEG or PNG by its signature (``decode``: decodes fully)."""
     root = Path(manifest.root)
+    splits = (manifest.train, manifest.test)
+    fds = {f.archive: os.open(root / f.archive, os.O_RDONLY) for f in splits if f.archive}
 
     def check(args: tuple[Files, int]) -> None:
         files, i = args
         if files.sizes[i] == 0:
             raise DataIntegrityError(f"{files.where(root, i)}: empty image file")
-        data = read_bytes(root, files, i) if decode else _head(root, files, i)
+        fd = fds.get(files.archive)
+        data = read_bytes(root, files, i, fd) if decode else _head(root, files, i, fd)
         if not _signature_ok(data[:8]):
             raise DataIntegrityError(
                 f"{files.where(root, i)}: not a JPEG or PNG image (first bytes {data[:4]!r})"
@@ -370,19 +373,20 @@ def check_files(manifest: Manifest, decode: bool, threads: int) -> None:
         if decode:
             decode_rgb(data, files.where(root, i))
 
-    jobs = [(files, i) for files in (manifest.train, manifest.test) for i in range(len(files))]
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        for _ in pool.map(check, jobs, chunksize=256):
-            pass
-
-
-def _head(root: Path, files: Files, i: int) -> bytes:
-    if files.archive:
-        fd = os.open(root / files.archive, os.O_RDONLY)
-        try:
-            return os.pread(fd, 8, int(files.offsets[i]))
-        finally:
+    jobs = [(files, i) for files in splits for i in range(len(files))]
+    try:
+        with ThreadPoolExecutor(max(1, threads)) as pool:
+            for _ in pool.map(check, jobs, chunksize=256):
+                pass
+    finally:
+        for fd in fds.values():
             os.close(fd)
+
+
+def _head(root: Path, files: Files, i: int, fd: int | None) -> bytes:
+    """The first 8 bytes of image ``i`` (``fd``: the open archive of the tar layout)."""
+    if files.archive:
+        return os.pread(fd, 8, int(files.offsets[i]))
     with open(root / str(files.names[i]), "rb") as f:
         return f.read(8)
 
