@@ -1,9 +1,10 @@
 """CPU decode throughput of the ImageNet input path: images/s per core, and with N workers.
 
-Times exactly what a DataLoader worker does per training image (``lsrepro.imagenet.ImageFiles``:
-read the bytes, decode the JPEG with Pillow, Inception random-resized crop to 299 x 299 and
-flip) and per evaluation image (central 87.5 % crop, resized), first in one process (= one core),
-then through ``torch.utils.data.DataLoader`` with ``--workers`` processes as training runs it.
+Times exactly what a DataLoader worker does per training image
+(``lsrepro.data.imagenet.ImageFiles``: read the bytes, decode the JPEG with Pillow, Inception
+random-resized crop to 299 x 299 and flip) and per evaluation image (central 87.5 % crop,
+resized), first in one process (= one core), then through ``torch.utils.data.DataLoader`` with
+``--workers`` processes as training runs it (worker start-up included: use --n >= 512).
 Divide the GPU's images/s (Inception-v4 training) by the per-core figure to size ``threads``.
 
 Images: ``--manifest results/data/imagenet/prepared.npz`` (your prepared ImageNet copy: the real
@@ -32,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
-from lsrepro import imagenet  # noqa: E402
+from lsrepro.data import imagenet  # noqa: E402
 
 
 def synthetic_copy(root: Path, n: int, seed: int = 0) -> imagenet.Manifest:
@@ -100,7 +101,7 @@ def main() -> None:
             ),
         }
     lines = [
-        "# ImageNet decode throughput (lsrepro.imagenet, Pillow)",
+        "# ImageNet decode throughput (lsrepro.data.imagenet, Pillow)",
         "",
         f"{len(rows)} images of {source} (mean {mean_kb:.0f} kB), crop {args.size} px; "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
