@@ -456,3 +456,22 @@ def test_data_parallel_processes_take_the_one_process_step(copies, tmp_path):
     assert torch.equal(single.model.classifier.weight.detach(), a["classifier.weight"])
     rows = pd.read_csv(tmp_path / "two/history.csv")
     assert rows["step"].tolist() == [1, 2, 3]
+
+
+def test_warm_up_of_the_piecewise_schedule_and_registry_constraints():
+    from lsrepro.models import validate_model_spec
+    from lsrepro.training.optim import lr_factor
+
+    schedule = {"name": "piecewise", "milestones": [9017, 18035, 24046], "factor": 0.1}
+    warm = {**schedule, "warmup_steps": 1503}
+    for step, expected in [(0, 1 / 1503), (751, 752 / 1503), (1502, 1.0), (9016, 1.0)]:
+        assert lr_factor(warm, step, 27052) == pytest.approx(expected)
+    for step in (1503, 9017, 18035, 24046, 27051):  # after the warm-up: the plain schedule
+        assert lr_factor(warm, step, 27052) == lr_factor(schedule, step, 27052)
+    assert lr_factor(warm, 24046, 27052) == pytest.approx(1e-3)
+    assert validate_model_spec({"name": "inception_v4", "image_size": 64}) == [
+        "image_size: must be >= 75, got 64"
+    ]
+    assert validate_model_spec({"name": "inception_v4", "drop_rate": 1.0})[0].startswith(
+        "drop_rate: must be in [0, 1)"
+    )
