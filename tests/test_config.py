@@ -205,7 +205,8 @@ BAD = {
     ),
     "unknown_model": (
         setter(recipe("resnet56"), "model", {"name": "vgg"}),
-        r"recipes\.resnet56\.model\.name: unknown model 'vgg'; known models: alexnet_tf, mlp",
+        r"recipes\.resnet56\.model\.name: unknown model 'vgg'; known models: alexnet_tf, "
+        r"inception_v4, mlp",
     ),
     "translation_model_on_images": (
         setter(

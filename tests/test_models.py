@@ -179,8 +179,8 @@ def test_t2t_scope_is_t2ts_name_rule(spec):
 
 
 def test_registry_names_and_errors():
-    assert model_names() == ["alexnet_tf", "mlp", "resnet", "transformer"]
-    with pytest.raises(ValueError, match="unknown model 'vgg'; known models: alexnet_tf, mlp, res"):
+    assert model_names() == ["alexnet_tf", "inception_v4", "mlp", "resnet", "transformer"]
+    with pytest.raises(ValueError, match="unknown model .vgg.; known models: alexnet_tf, incep"):
         build_model({"name": "vgg"}, 10, 3)
     with pytest.raises(ValueError, match="depth: ResNet depth must be 6n \\+ 2"):
         build_model({"name": "resnet", "depth": 51}, 10, 3)

@@ -113,7 +113,33 @@ def get_split(wildcards):
 
 
 def get_split_params(wildcards):
-    return config["datasets"][wildcards.dataset]
+    # Only what decides the split: moving ImageNet's root must not re-train anything.
+    dataset = config["datasets"][wildcards.dataset]
+    return {key: dataset[key] for key in ("val_size", "split_seed")}
+
+
+def get_evaluate_params(wildcards):
+    """evaluate's settings, train_sample per dataset (train_sample_by_dataset)."""
+    settings = config["evaluate"]
+    by_dataset = settings.get("train_sample_by_dataset", {})
+    train_sample = by_dataset.get(get_dataset(wildcards), settings["train_sample"])
+    keys = ("sample_seed", "max_examples")
+    return {"train_sample": train_sample, **{key: settings[key] for key in keys}}
+
+
+def _per_class(dataset):
+    settings = config["representation"]
+    return settings.get("per_class_by_dataset", {}).get(dataset, settings["per_class"])
+
+
+def get_run_per_class(wildcards):
+    """Fig. 1 examples per class of the run's dataset (representation.per_class_by_dataset)."""
+    return _per_class(get_dataset(wildcards))
+
+
+def get_figure_per_class(wildcards):
+    fig = config["representation"]["figures"][wildcards.figure]
+    return _per_class(lsconfig.dataset_for(config, fig["hard"]))
 
 
 def get_recipe(wildcards):
@@ -229,13 +255,50 @@ localrules:
 # Cluster time limits from the model registry's per-step cost estimates (not measurements:
 # a job that still hits its limit is not lost; SIGTERM checkpoints it, the retry resumes).
 def train_runtime(wildcards, attempt):
-    """Minutes for one training job (lsrepro.models.registry.train_minutes)."""
-    return lsregistry.train_minutes(get_recipe(wildcards), attempt)
+    """Minutes for one training job (lsrepro.models.registry.train_minutes) on its GPUs."""
+    return lsregistry.train_minutes(get_recipe(wildcards), attempt, train_gpus(wildcards))
 
 
 def evaluate_runtime(wildcards, attempt):
-    """Minutes for one evaluation job (inference on val, test and a train sample)."""
-    return 30 * attempt
+    """Minutes for one evaluation job (inference on val, test and a train sample); ImageNet
+    (~150k images through Inception-v4, decoded from JPEG) gets 3 h."""
+    return (180 if streamed(wildcards) else 30) * attempt
+
+
+# Datasets read from image files by DataLoader workers (lsrepro.data.imagenet): their jobs get the
+# CPUs to decode (~150-250 images/s per core; Inception-v4 trains at ~1500 images/s on one
+# H100 in bf16, an estimate) and the memory for the workers.
+STREAMED_DATASETS = ("imagenet",)
+# GPUs of a streamed training job on a cluster: one 8-GPU node, data-parallel (DDP, one
+# process per GPU: lsrepro.training.parallel). Locally a job binds one GPU (lsrepro.runtime) and
+# reaches the batch by gradient accumulation alone.
+STREAMED_GPUS = 8
+
+
+def streamed(wildcards):
+    """Whether the job's image run reads a streamed dataset (translation jobs: no)."""
+    return hasattr(wildcards, "run") and get_dataset(wildcards) in STREAMED_DATASETS
+
+
+def train_gpus(wildcards):
+    on_cluster = workflow.nodes is not None or lsruntime.in_slurm_job()
+    return STREAMED_GPUS if on_cluster and streamed(wildcards) else 1
+
+
+def train_threads(wildcards):
+    return 12 * train_gpus(wildcards) if streamed(wildcards) else 4
+
+
+def train_mem_mb(wildcards):
+    return 32000 * train_gpus(wildcards) if streamed(wildcards) else 8000
+
+
+def evaluate_threads(wildcards):
+    return 16 if streamed(wildcards) else 2
+
+
+def evaluate_mem_mb(wildcards):
+    return 32000 if streamed(wildcards) else 8000
 
 
 # --- Distillation (rules in distillation.smk; logic in lsrepro.distillation.plan) ---------

@@ -14,12 +14,12 @@ rule evaluate:
         f"results/benchmarks/evaluate/{RUN_DIR}.tsv"
     conda:
         "../../envs/lsrepro.yaml"
-    threads: 2
+    threads: evaluate_threads
     resources:
         gpu=1,
         runtime=evaluate_runtime,
-        mem_mb=8000,
+        mem_mb=evaluate_mem_mb,
     params:
-        evaluate=config["evaluate"],
+        evaluate=get_evaluate_params,
     script:
         "../scripts/evaluate.py"

@@ -11,7 +11,7 @@ rule measure_geometry:
         "../../envs/lsrepro.yaml"
     params:
         triplets=get_triplets,
-        per_class=config["representation"]["per_class"],
+        per_class=get_run_per_class,
         example_seed=config["representation"]["example_seed"],
         run=get_run_info,
     script:
@@ -64,7 +64,7 @@ rule project_penultimate:
     params:
         classes=get_triplet_classes,
         alpha=get_comparison_alpha("representation"),
-        per_class=config["representation"]["per_class"],
+        per_class=get_figure_per_class,
         example_seed=config["representation"]["example_seed"],
     script:
         "../scripts/project_penultimate.py"

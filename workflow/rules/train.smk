@@ -14,11 +14,11 @@ rule train:
         f"results/benchmarks/train/{RUN_DIR}.tsv"
     conda:
         "../../envs/lsrepro.yaml"
-    threads: 4
+    threads: train_threads
     resources:
-        gpu=1,
+        gpu=train_gpus,
         runtime=train_runtime,
-        mem_mb=8000,
+        mem_mb=train_mem_mb,
     params:
         recipe=get_recipe,
         dataset=get_dataset,

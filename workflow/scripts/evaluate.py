@@ -21,4 +21,5 @@ with bind_gpu(snakemake.resources.get("gpu", 0)) as binding:
         sample_seed=settings["sample_seed"],
         max_examples=settings["max_examples"],
         outputs={name: snakemake.output[name] for name in ("train", "val", "test")},
+        threads=snakemake.threads,
     )

@@ -11,5 +11,7 @@ source = prepare(
     data_dir=snakemake.config["data_dir"],
     mirror=snakemake.config["mirror"],
     out=snakemake.output.prepared,
+    options=snakemake.config["datasets"][snakemake.wildcards.dataset],  # ImageNet: root, expect
+    threads=snakemake.threads,
 )
 logging.getLogger("prepare_data").info("%s: %s", snakemake.wildcards.dataset, source)

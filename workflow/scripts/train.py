@@ -33,6 +33,7 @@ try:
             threads=snakemake.threads,
             run=snakemake.params.run,
             teacher=teacher,
+            gpus=snakemake.resources.get("gpu", 0),  # ImageNet on a cluster: data-parallel
         )
 except Preempted as stop:
     log.warning("%s", stop)

@@ -14,6 +14,7 @@ class names, references between sections, the mirror directory).
 from __future__ import annotations
 
 import difflib
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,7 @@ def config_file_problems(paths: list[Path | str]) -> list[str]:
 @dataclass(frozen=True)
 class DatasetFacts:
     train_size: int  # examples in the official training set (train + validation splits)
-    image_size: int  # side length in pixels
+    image_size: int | None  # side length in pixels (None: images of any size, ImageNet)
     classes: tuple[str, ...]  # class names in label order, as the prepared file stores them
 
 
@@ -106,10 +107,24 @@ CIFAR100_CLASSES = tuple(
     tiger tractor train trout tulip turtle wardrobe whale willow_tree wolf woman worm""".split()
 )
 
+
+def imagenet_wnids() -> tuple[str, ...]:
+    """The 1000 ILSVRC-2012 WNIDs in label order (sorted), from timm's class list, read as a
+    file (importing timm would import torch); empty when timm is not installed."""
+    spec = importlib.util.find_spec("timm")
+    for folder in (spec.submodule_search_locations if spec else None) or []:
+        path = Path(folder) / "data" / "_info" / "imagenet_synsets.txt"
+        if path.is_file():
+            return tuple(path.read_text().split())
+    return ()
+
+
 DATASET_FACTS = {
     "cifar10": DatasetFacts(50_000, 32, CIFAR10_CLASSES),
     "cifar100": DatasetFacts(50_000, 32, CIFAR100_CLASSES),
     "mnist": DatasetFacts(60_000, 28, tuple(str(i) for i in range(10))),
+    # ILSVRC-2012 train; a copy may hold fewer (datasets.imagenet.expect, e.g. tests).
+    "imagenet": DatasetFacts(1_281_167, None, imagenet_wnids()),
 }
 
 
@@ -181,7 +196,7 @@ def _cross_reference_problems(config: dict[str, Any]) -> list[str]:
         if name not in experiments:
             problems.append(f"run: unknown experiment {name!r} (defined: {', '.join(experiments)})")
     for name, dataset in config["datasets"].items():
-        total = DATASET_FACTS[name].train_size
+        total = dataset.get("expect", {}).get("train_images", DATASET_FACTS[name].train_size)
         if dataset["val_size"] >= total:
             problems.append(
                 f"datasets.{name}.val_size: {dataset['val_size']} leaves no training examples: "
@@ -245,6 +260,12 @@ def _recipe_problems(key: str, recipe: dict[str, Any]) -> list[str]:
         problems.append(
             f"{key}.lr_schedule.warmup_steps: {schedule['warmup_steps']} >= steps ({steps})"
         )
+    accumulate = recipe.get("accumulate", 1)
+    if recipe["batch_size"] % accumulate:
+        problems.append(
+            f"{key}.accumulate: batch_size {recipe['batch_size']} does not split into "
+            f"{accumulate} equal micro-batches"
+        )
     for s in recipe.get("snapshot_steps", []):
         if s > steps:
             problems.append(f"{key}.snapshot_steps: {s} > steps ({steps})")
@@ -260,7 +281,13 @@ def _input_problems(config: dict[str, Any], experiment: str, exp: dict[str, Any]
     crop, pad = recipe["input"]["crop"], recipe["input"]["pad"]
     where = f"{dataset} images of experiment {experiment!r}"
     problems = []
-    if crop > size + 2 * pad:
+    if size is None:  # image files of any size: Inception crops, resized to crop x crop
+        if "resized_crop" not in recipe:
+            problems.append(
+                f"{key}.resized_crop: required for the {where} (random resized crops of "
+                f"image files; see recipes.inception_v4 in config.yaml)"
+            )
+    elif crop > size + 2 * pad:
         problems.append(
             f"{key}.input.crop: {crop} exceeds image + 2 x pad = {size + 2 * pad} px ({where})"
         )
@@ -290,6 +317,8 @@ def _input_problems(config: dict[str, Any], experiment: str, exp: dict[str, Any]
 def _triplet_problems(dataset: str, triplets: dict[str, list[str]]) -> list[str]:
     classes = DATASET_FACTS[dataset].classes
     problems = []
+    if not classes:  # ImageNet without timm: checked against the data in prepare_data
+        return problems
     for name, triplet in triplets.items():
         for label in triplet:
             if label not in classes:
@@ -304,13 +333,23 @@ def _triplet_problems(dataset: str, triplets: dict[str, list[str]]) -> list[str]
 
 def _mirror_problems(config: dict[str, Any], prepared: dict[str, Path | str]) -> list[str]:
     mirror = config["mirror"]
-    if mirror is None or Path(mirror).is_dir():
-        return []
     needed = sorted({config["experiments"][name]["dataset"] for name in config["run"]})
+    problems = []
+    if "imagenet" in needed and not Path(prepared["imagenet"]).is_file():
+        root = config["datasets"]["imagenet"].get("root")
+        if root is None or not Path(root).is_dir():
+            problems.append(
+                f"datasets.imagenet.root: {root!r} is not a directory (relative to "
+                f"{Path.cwd()}); prepare_data needs your local ImageNet copy (train/ and val/ "
+                f"class folders, or the official ILSVRC2012 tar files and devkit)"
+            )
+    needed = [d for d in needed if d != "imagenet"]
+    if mirror is None or Path(mirror).is_dir():
+        return problems
     missing = [d for d in needed if not Path(prepared[d]).is_file()]
     if not missing:
-        return []  # every dataset is prepared: the mirror is not read
-    return [
+        return problems  # every dataset is prepared: the mirror is not read
+    return problems + [
         f"mirror: directory {mirror} does not exist (relative to {Path.cwd()}); "
         f"prepare_data needs it for {', '.join(missing)} (null downloads instead)"
     ]

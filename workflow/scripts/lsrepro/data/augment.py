@@ -9,8 +9,10 @@ One generic pipeline covers the paper's three recipes (``input:`` block of a rec
   equiprobable centerings); the student sees untranslated digits (pad 0).
 
 Then ``per_image`` standardisation ((x - mean) / max(std, 1/sqrt(n)), as
-``tf.image.per_image_standardization`` and t2t's ``standardize_images``) or ``unit`` scaling to
-[0, 1]. Images arrive as uint8 (B, H, W, C) and leave as float32 (B, C, h, w).
+``tf.image.per_image_standardization`` and t2t's ``standardize_images``), ``unit`` scaling to
+[0, 1] or ``inception`` scaling to [-1, 1] (ImageNet, whose crops are decoded per image in
+DataLoader workers: ``data/imagenet.py``). Images arrive as uint8 (B, H, W, C) and leave as float32
+(B, C, h, w).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+NORMALIZATIONS = ("per_image", "unit", "inception")
+
 
 @dataclass(frozen=True)
 class InputSpec:
@@ -27,12 +31,13 @@ class InputSpec:
     pad: int = 0  # zero padding before a random crop (training only)
     flip: bool = False  # random left-right flip (training only)
     distort: bool = False  # TF tutorial's random brightness/contrast (training only)
-    normalize: str = "per_image"  # per_image | unit
+    normalize: str = "per_image"  # per_image | unit | inception
 
     def __post_init__(self) -> None:
-        if self.normalize not in ("per_image", "unit"):
+        if self.normalize not in NORMALIZATIONS:
             raise ValueError(
-                f"input.normalize must be 'per_image' or 'unit', got {self.normalize!r}"
+                f"input.normalize must be one of {', '.join(NORMALIZATIONS)}, "
+                f"got {self.normalize!r}"
             )
 
 
@@ -82,9 +87,12 @@ def random_distort(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 
 
 def normalize(x: torch.Tensor, how: str) -> torch.Tensor:
-    """x: float images in [0, 1], (B, C, H, W)."""
+    """x: float images in [0, 1], (B, C, H, W). ``inception``: scaled to [-1, 1] (TF-slim's
+    inception preprocessing, the Inception-v4 input)."""
     if how == "unit":
         return x
+    if how == "inception":
+        return x * 2.0 - 1.0
     n = x[0].numel()
     mean = x.mean(dim=(1, 2, 3), keepdim=True)
     std = x.std(dim=(1, 2, 3), keepdim=True, unbiased=False)

@@ -394,8 +394,18 @@ def prepare(
     mirror: Path | str | None,
     out: Path | str,
     checksums: dict[str, str] | None = None,
+    options: dict | None = None,
+    threads: int = 1,
 ) -> str:
-    """Load + verify ``name`` and save its prepared form to ``out``; return where it came from."""
+    """Load + verify ``name`` and save its prepared form to ``out``; return where it came from.
+
+    ImageNet (``options``: its ``datasets.imagenet`` config) is read from a local copy and
+    prepared as a manifest of its files (:mod:`lsrepro.data.imagenet`), never as pixels.
+    """
+    if name == "imagenet":
+        from lsrepro.data.imagenet import prepare_imagenet
+
+        return prepare_imagenet(options or {}, out, threads)
     data, source = load_dataset(name, Path(data_dir), Path(mirror) if mirror else None, checksums)
     save_prepared(data, Path(out))
     return source

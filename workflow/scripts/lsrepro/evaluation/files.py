@@ -22,8 +22,25 @@ def evaluate_files(
     max_examples: int | None,
     outputs: dict[str, Path | str],
     batch_size: int = 500,
+    threads: int = 1,
 ) -> None:
-    """Workflow entry point: write ``outputs['train' | 'val' | 'test']`` for one trained model."""
+    """Workflow entry point: write ``outputs['train' | 'val' | 'test']`` for one trained model.
+    A manifest of image files (ImageNet) is read by ``threads - 1`` DataLoader workers."""
+    from lsrepro.data.imagenet import is_manifest
+
+    if is_manifest(prepared):
+        from lsrepro.evaluation.stream import evaluate_streamed_files
+
+        return evaluate_streamed_files(
+            model_path=model_path,
+            prepared=prepared,
+            split=split,
+            train_sample=train_sample,
+            sample_seed=sample_seed,
+            max_examples=max_examples,
+            outputs=outputs,
+            workers=max(threads - 1, 0),
+        )
     device = pick_device()
     data = load_prepared(Path(prepared))
     parts = load_split(Path(split))

@@ -29,6 +29,30 @@ class Batch:
     size: int  # examples (images) or target tokens, for throughput
     flipped: torch.Tensor | None = None  # (B,) bool: the image was mirrored by augmentation
 
+    def split(self, parts: int) -> list[Batch]:
+        """``parts`` equal micro-batches (gradient accumulation), in order; ``[self]`` for 1."""
+        if parts == 1:
+            return [self]
+        n = self.labels.shape[0]
+        if n % parts:
+            raise ValueError(f"a batch of {n} does not split into {parts} equal micro-batches")
+
+        def chunks(t: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            return t.split(n // parts)
+
+        columns = [chunks(self.index), *map(chunks, self.inputs), chunks(self.labels)]
+        flips = chunks(self.flipped) if self.flipped is not None else (None,) * parts
+        return [
+            Batch(
+                index=columns[0][j],
+                inputs=tuple(c[j] for c in columns[1:-1]),
+                labels=columns[-1][j],
+                size=self.size // parts,
+                flipped=flips[j],
+            )
+            for j in range(parts)
+        ]
+
 
 class BatchSource(Protocol):
     num_examples: int

@@ -170,9 +170,12 @@ class Checkpointer:
         history: list[dict[str, float]],
         window: dict[str, float],
         finished: bool = False,
+        extra: dict[str, Any] | None = None,
     ) -> None:
+        """``extra``: more resumable state (e.g. ``ema``: the weight average of the loop)."""
         atomic_torch_save(
             {
+                **(extra or {}),
                 "fingerprint": self.fingerprint,
                 "step": step,
                 "finished": finished,

@@ -14,6 +14,7 @@ import torch
 
 from lsrepro.artifacts.model import load_model_on_split
 from lsrepro.artifacts.teacher_cache import load_teacher_cache
+from lsrepro.data.imagenet import is_manifest
 from lsrepro.data.images import DataIntegrityError, load_prepared, load_split
 from lsrepro.models import build_model
 from lsrepro.runtime import configure_torch
@@ -97,12 +98,34 @@ def train_classifier_files(
     threads: int,
     run: dict[str, Any],
     teacher: dict[str, Any] | None = None,
+    gpus: int = 1,
 ) -> TrainResult:
     """Read the prepared dataset and split, train on the train split, write the run's files.
 
     ``objective``: see :func:`build_objective`. ``teacher``: for distillation, ``{mode,
     cache | model}`` (see :func:`load_teacher`). ``run``: the run key, stored in model.pt.
+    A manifest of image files (ImageNet) trains through :mod:`lsrepro.training.stream`,
+    data-parallel over ``gpus`` GPUs when the job has them.
     """
+    if is_manifest(prepared):
+        # deferred: lsrepro.training.stream builds its objective through this module
+        from lsrepro.training.stream import train_streamed_files
+
+        if teacher is not None:
+            raise ValueError(f"{prepared}: distillation from image files is not supported")
+        return train_streamed_files(
+            prepared=prepared,
+            split=split,
+            recipe=recipe,
+            dataset=dataset,
+            objective=objective,
+            seed=seed,
+            out_dir=out_dir,
+            threads=threads,
+            run=run,
+            gpus=gpus,
+        )
+
     device = configure_torch(threads)
     data = load_prepared(Path(prepared))
     parts = load_split(Path(split))

@@ -5,7 +5,12 @@ forward (dropout seeded by (seed, step)) → objective → scaled loss backward 
 step. Around it the loop owns what every stage needs: resume from the checkpoint of an identical
 run (bitwise identical weights on the CPU with the same thread count), snapshots, SIGTERM/SIGUSR1
 → checkpoint + exit 75, a divergence error that names the exact step, and progress lines with an
-ETA. Nothing in a step waits for the device: per-step loss and accuracy stay on the device and
+ETA. Two recipe keys of large-batch training (``recipe.extra``; the paper's Inception-v4, A.4):
+``accumulate: k`` splits each step's batch into k equal micro-batches whose gradients add up
+before the one optimiser step (a batch of 4096 on one GPU), and ``ema_decay: d`` keeps an
+exponential moving average of the weights (and batch-norm statistics) after every step, which
+is what the finished checkpoint and ``model.pt`` hold ("EMA weights are evaluated"). Nothing in
+a step waits for the device: per-step loss and accuracy stay on the device and
 are read once per log window (and before any checkpoint, which is never written from a diverged
 state).
 """
@@ -66,6 +71,30 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
     resumed_from: int = 0
     fingerprint: str = ""
+
+
+class WeightAverage:
+    """Exponential moving average of a model's floating-point state (weights and batch-norm
+    statistics), ``avg <- decay * avg + (1 - decay) * current`` after each optimiser step: TF's
+    ``ExponentialMovingAverage`` as TF-slim's training script applies it (without its
+    ``num_updates`` warm-up). Integer state (batch counters) is copied."""
+
+    def __init__(self, model: torch.nn.Module, decay: float) -> None:
+        if not 0.0 < decay < 1.0:
+            raise ValueError(f"ema_decay must be in (0, 1), got {decay}")
+        self.decay = decay
+        self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module) -> None:
+        current = model.state_dict()
+        floats = [k for k, v in self.state.items() if v.is_floating_point()]
+        torch._foreach_lerp_(
+            [self.state[k] for k in floats], [current[k].detach() for k in floats], 1 - self.decay
+        )
+        for k, v in self.state.items():
+            if not v.is_floating_point():
+                v.copy_(current[k])
 
 
 def init_model(build: Any, seed: int) -> torch.nn.Module:
@@ -186,6 +215,7 @@ def train(
     metadata: dict[str, Any],
     device: str | torch.device = "cpu",
     max_steps: int | None = None,
+    parallel: Any | None = None,
 ) -> TrainResult:
     """Train ``model`` (already built under :func:`init_model` and on ``device``) towards
     ``objective`` on ``batches`` and write the run's artifacts into ``out_dir``.
@@ -193,12 +223,17 @@ def train(
     ``metadata`` (dataset, split digest, build_args, run key, ...) is stored in every model file
     and enters the checkpoint fingerprint together with the recipe, the objective's identity
     (for a teacher, its fingerprint), the batch source and the seed. ``max_steps`` stops early
-    with a checkpoint and no model.pt (tests: a simulated crash).
+    with a checkpoint and no model.pt (tests: a simulated crash). ``parallel``: this process's
+    :class:`~lsrepro.training.parallel.Parallel` rank in data-parallel training (``batches``
+    then gives this rank's shard of each step); only rank 0 writes files.
     """
     out_dir = Path(out_dir)
     device = torch.device(device)
-    check_writable(out_dir)
-    clear_stale_temp_files(out_dir)
+    main = parallel is None or parallel.main
+    world = 1 if parallel is None else parallel.world
+    if main:
+        check_writable(out_dir)
+        clear_stale_temp_files(out_dir)
     recipe_dict = dataclasses.asdict(recipe)
     fp = fingerprint(
         recipe=recipe_dict,
@@ -210,9 +245,17 @@ def train(
     file_meta = {**metadata, "recipe": recipe_dict, "seed": seed, "objective": objective.identity()}
     ckpt = Checkpointer(out_dir, fp, file_meta)
     optimizer = optim.build_optimizer(model, recipe)
+    accumulate = int(recipe.extra.get("accumulate", 1))
+    ema_decay = recipe.extra.get("ema_decay")
+    average = WeightAverage(model, float(ema_decay)) if ema_decay else None
     history: list[dict[str, float]] = []
     window = _Window()
-    state = ckpt.load()
+    if parallel is None:
+        state = ckpt.load()
+    else:  # rank 0 resumes, sets aside or clears first; then the others read what is left
+        state = ckpt.load() if main else None
+        parallel.barrier()
+        state = state if main else ckpt._read()
     start = 0
     if state is not None:
         model.load_state_dict(state["model"])
@@ -221,10 +264,19 @@ def train(
         start = int(state["step"])
         if not state.get("finished"):
             optimizer.load_state_dict(state["optimizer"])
-    elif 0 in recipe.snapshot_steps:
+            if average is not None:
+                average.state = {k: v.to(device) for k, v in state["ema"].items()}
+    elif 0 in recipe.snapshot_steps and main:
         ckpt.snapshot(0, model)
 
-    step_model = torch.compile(model) if recipe.compile else model
+    ddp = None
+    if world > 1:
+        if accumulate % world:
+            raise ValueError(f"accumulate {accumulate} is not a multiple of {world} processes")
+        ids = [device.index] if device.type == "cuda" else None
+        ddp = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+    step_model = ddp if ddp is not None else model
+    step_model = torch.compile(step_model) if recipe.compile else step_model
     autocast = (
         torch.autocast(device.type, dtype=torch.bfloat16)
         if recipe.precision == "bf16"
@@ -241,41 +293,69 @@ def train(
             )
             batch = batches.batch(step)
             torch.manual_seed(step_seed(seed, step, STREAM_DROPOUT))
-            with autocast:
-                logits = step_model(*batch.inputs)
-            loss = objective(logits, batch)
-            optimizer.zero_grad(set_to_none=True)
-            (recipe.loss_scale * loss).backward()
+            if accumulate == 1 and world == 1:
+                with autocast:
+                    logits = step_model(*batch.inputs)
+                loss = objective(logits, batch)
+                optimizer.zero_grad(set_to_none=True)
+                (recipe.loss_scale * loss).backward()
+                stats = _step_stats(logits.detach(), batch.labels, loss)
+            else:  # equal micro-batches: the mean of their mean losses is the batch's mean loss
+                optimizer.zero_grad(set_to_none=True)
+                stats = 0
+                parts = accumulate // world  # DDP averages the ranks' gradients
+                for j, micro in enumerate(batch.split(parts)):
+                    last = j == parts - 1  # DDP all-reduces the gradients once, at the last
+                    sync = contextlib.nullcontext() if ddp is None or last else ddp.no_sync()
+                    with sync:
+                        with autocast:
+                            logits = step_model(*micro.inputs)
+                        loss = objective(logits, micro) / parts
+                        (recipe.loss_scale * loss).backward()
+                    stats = stats + _step_stats(logits.detach(), micro.labels, loss)
             if recipe.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
             optimizer.step()
-            window.add(step, _step_stats(logits.detach(), batch.labels, loss))
+            if average is not None:
+                average.update(model)
+            window.add(step, stats)
 
             done = step + 1
             if done % recipe.log_every == 0 or done == recipe.steps:
                 epoch = batches.epoch(done)
                 row = window.row(done, epoch, optim.current_lr(optimizer), t0)
                 history.append(row)
-                _log_progress(row, start, end, recipe.steps)
+                if main:
+                    _log_progress(row, start, end, recipe.steps)
             if done in recipe.snapshot_steps:
                 window.flush()  # never keep weights of a diverged step
-                ckpt.snapshot(done, model)
-            if flag.received is not None:
-                ckpt.save(done, model, optimizer, history, window.sums())
+                if main:
+                    ckpt.snapshot(done, model)
+            stop = flag.received is not None
+            if parallel is not None:  # every rank stops after the same step
+                stop = parallel.any(stop)
+            if stop:
+                if main:
+                    ckpt.save(done, model, optimizer, history, window.sums(), extra=_ema(average))
+                name = signal.Signals(flag.received).name if flag.received else "on another rank"
                 raise Preempted(
-                    f"received signal {signal.Signals(flag.received).name} at step {done}; "
+                    f"received signal {name} at step {done}; "
                     f"checkpoint saved to {ckpt.path}, the next run resumes from it"
                 )
-            if done % recipe.checkpoint_every == 0 and done < recipe.steps:
-                ckpt.save(done, model, optimizer, history, window.sums())
+            if done % recipe.checkpoint_every == 0 and done < recipe.steps and main:
+                ckpt.save(done, model, optimizer, history, window.sums(), extra=_ema(average))
 
     window.flush()
     if end < recipe.steps:  # stopped early on purpose (max_steps): leave a checkpoint only
-        if end > start:
-            ckpt.save(end, model, optimizer, history, window.sums())
+        if end > start and main:
+            ckpt.save(end, model, optimizer, history, window.sums(), extra=_ema(average))
+        return TrainResult(model, history, resumed_from=start, fingerprint=fp)
+    if not main:
         return TrainResult(model, history, resumed_from=start, fingerprint=fp)
 
     if state is None or not state.get("finished"):
+        if average is not None:  # from here on the model *is* its average (model.pt, evaluate)
+            model.load_state_dict(average.state)
         # Kept small (no optimizer state) until the next run of this job: if Snakemake does not
         # accept the outputs below, the re-run rewrites them from here instead of training.
         ckpt.save(recipe.steps, model, None, history, window.sums(), finished=True)
@@ -290,6 +370,10 @@ def train(
     )
     write_history(history, out_dir / "history.csv")
     return TrainResult(model, history, resumed_from=start, fingerprint=fp)
+
+
+def _ema(average: WeightAverage | None) -> dict[str, Any] | None:
+    return None if average is None else {"ema": average.state}
 
 
 def _log_progress(row: dict[str, float], start: int, end: int, total: int) -> None:
