@@ -108,3 +108,28 @@ def test_a_retrained_teacher_with_other_weights_is_another_teacher(tmp_path):
     assert identities[0] == identities[1]  # same recipe, same outputs: the same teacher
     assert identities[2] != identities[0]  # same recipe, other outputs: another teacher
     assert identities[0].startswith("same-recipe-")
+
+
+def test_mnist_toy_teacher_rows_are_the_alphas_their_students_learn_from():
+    """The CPU study trains teacher B's alpha = 0 twin inside teacher B's experiment: the toy
+    table's teacher B rows must be the alpha = 0.1 models only (the old records took every alpha
+    of the experiment, so the twin's test errors were averaged into teacher B)."""
+    from pathlib import Path
+
+    import yaml
+
+    from lsrepro.distillation.plan import mnist_toy_records
+
+    root = Path(__file__).resolve().parents[1]
+    config = yaml.safe_load((root / "config.yaml").read_text())
+    config["experiments"]["mnist_fc_ls"]["alphas"] = [0.0, 0.1]
+    config["experiments"]["mnist_fc_student"]["alphas"] = [0.0]
+    records = mnist_toy_records(config)
+    by_role: dict = {}
+    for r in records:
+        by_role.setdefault(r["role"], []).append(r["test"])
+    assert sorted(by_role["teacher_B"]) == [
+        f"results/evaluate/mnist_fc_ls/alpha~0.1/seed~{s}/test.npz" for s in range(5)
+    ]
+    assert len(by_role["teacher_A"]) == len(by_role["student_alone"]) == 5
+    assert len(by_role["student_A"]) == len(by_role["student_B"]) == 5

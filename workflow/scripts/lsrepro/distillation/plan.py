@@ -87,10 +87,21 @@ def fig5_wanted(config: dict[str, Any]) -> bool:
 def mnist_toy_records(config: dict[str, Any]) -> list[dict[str, Any]]:
     """{role, experiment, seed, test} for every model of the MNIST toy table."""
     toy = config["distillation"]["mnist_toy"]
+    students = config["distillation"]["students"]
+    # A teacher row holds the models its students learn from: the teacher experiment may train
+    # other alphas too (the CPU study trains teacher B's alpha = 0 twin in the same experiment).
+    alphas = {
+        f"teacher_{x}": {
+            lsconfig.fmt_float(a)
+            for cell in students[toy[f"student_{x}"]]["grid"]
+            for a in cell["teacher_alphas"]
+        }
+        for x in "AB"
+    }
     records = []
     for role in ("teacher_A", "teacher_B", "student_alone"):
         for key in lsconfig.direct_runs(config):
-            if key.experiment == toy[role]:
+            if key.experiment == toy[role] and key.alpha in alphas.get(role, {key.alpha}):
                 records.append(
                     {
                         "role": role,
