@@ -19,6 +19,7 @@ import torch
 
 from lsrepro.artifacts.teacher_cache import TeacherCache, save_teacher_cache
 from lsrepro.data import augment
+from lsrepro.training import precision
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,8 @@ def cache_teacher_outputs_file(
             f"{parts.digest}; re-run training (the split changed underneath it)"
         )
     spec = augment.InputSpec(**meta["recipe"]["input"])
-    logits = teacher_outputs(teacher, data.x_train[parts.train], spec, batch_size, device)
+    with precision.inference(teacher, meta["recipe"], device):  # the teacher's own precision
+        logits = teacher_outputs(teacher, data.x_train[parts.train], spec, batch_size, device)
     cache = TeacherCache(logits, parts.digest, meta["fingerprint"], str(model))
     save_teacher_cache(out, cache)
     log.info("teacher %s: outputs on %d images x 2 flips -> %s", model, len(logits), out)

@@ -1,18 +1,18 @@
 """The training loop: one loop for every objective, batch source and model.
 
 A step is: learning rate for the step → the step's batch (a pure function of (seed, step)) →
-forward (dropout seeded by (seed, step)) → objective → scaled loss backward → clip → optimiser
-step. Around it the loop owns what every stage needs: resume from the checkpoint of an identical
-run (bitwise identical weights on the CPU with the same thread count), snapshots, SIGTERM/SIGUSR1
-→ checkpoint + exit 75, a divergence error that names the exact step, and progress lines with an
-ETA. Nothing in a step waits for the device: per-step loss and accuracy stay on the device and
-are read once per log window (and before any checkpoint, which is never written from a diverged
-state).
+forward (dropout seeded by (seed, step); bf16 autocast, channels_last and torch.compile as the
+recipe's ``precision`` and ``compile`` say, :mod:`.precision`) → fp32 logits → objective → scaled
+loss backward → clip → optimiser step. Around it the loop owns what every stage needs: resume
+from the checkpoint of an identical run (bitwise identical weights on the CPU with the same
+thread count, in fp32 or bf16), snapshots, SIGTERM/SIGUSR1 → checkpoint + exit 75, a divergence
+error that names the exact step, and progress lines with an ETA. Nothing in a step waits for the
+device: per-step loss and accuracy stay on the device and are read once per log window (and
+before any checkpoint, which is never written from a diverged state).
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import io
@@ -28,7 +28,7 @@ import torch
 
 from lsrepro.io import atomic_write
 from lsrepro.runtime import git_commit, library_versions
-from lsrepro.training import optim
+from lsrepro.training import optim, precision
 from lsrepro.training.batches import (
     IGNORE_INDEX,
     STREAM_DROPOUT,
@@ -66,6 +66,8 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
     resumed_from: int = 0
     fingerprint: str = ""
+    # what ran: precision, channels_last and the compile status (precision.Compiled.status)
+    runtime: dict[str, Any] = field(default_factory=dict)
 
 
 def init_model(build: Any, seed: int) -> torch.nn.Module:
@@ -197,6 +199,7 @@ def train(
     """
     out_dir = Path(out_dir)
     device = torch.device(device)
+    model, channels_last = precision.prepare_model(model, precision=recipe.precision, device=device)
     check_writable(out_dir)
     clear_stale_temp_files(out_dir)
     recipe_dict = dataclasses.asdict(recipe)
@@ -224,12 +227,8 @@ def train(
     elif 0 in recipe.snapshot_steps:
         ckpt.snapshot(0, model)
 
-    step_model = torch.compile(model) if recipe.compile else model
-    autocast = (
-        torch.autocast(device.type, dtype=torch.bfloat16)
-        if recipe.precision == "bf16"
-        else contextlib.nullcontext()
-    )
+    step_model = precision.compiled(model, recipe.compile)
+    autocast = precision.autocast(recipe.precision, device)
     end = recipe.steps if max_steps is None else min(recipe.steps, max_steps)
     t0 = time.perf_counter()
     window.last_finite = (start, math.nan)
@@ -243,6 +242,7 @@ def train(
             torch.manual_seed(step_seed(seed, step, STREAM_DROPOUT))
             with autocast:
                 logits = step_model(*batch.inputs)
+            logits = precision.fp32_logits(logits)  # the loss and the statistics in fp32
             loss = objective(logits, batch)
             optimizer.zero_grad(set_to_none=True)
             (recipe.loss_scale * loss).backward()
@@ -270,10 +270,15 @@ def train(
                 ckpt.save(done, model, optimizer, history, window.sums())
 
     window.flush()
+    runtime = {
+        "precision": recipe.precision,
+        "channels_last": channels_last,
+        "compile": step_model.status,
+    }
     if end < recipe.steps:  # stopped early on purpose (max_steps): leave a checkpoint only
         if end > start:
             ckpt.save(end, model, optimizer, history, window.sums())
-        return TrainResult(model, history, resumed_from=start, fingerprint=fp)
+        return TrainResult(model, history, resumed_from=start, fingerprint=fp, runtime=runtime)
 
     if state is None or not state.get("finished"):
         # Kept small (no optimizer state) until the next run of this job: if Snakemake does not
@@ -286,10 +291,11 @@ def train(
             "commit": git_commit(),
             "device": str(device),
             "threads": torch.get_num_threads(),
+            "runtime": runtime,
         },
     )
     write_history(history, out_dir / "history.csv")
-    return TrainResult(model, history, resumed_from=start, fingerprint=fp)
+    return TrainResult(model, history, resumed_from=start, fingerprint=fp, runtime=runtime)
 
 
 def _log_progress(row: dict[str, float], start: int, end: int, total: int) -> None:
