@@ -119,6 +119,24 @@ def test_inference_follows_the_recipe_of_the_model():
 
 
 @torch.no_grad()
+def test_online_teacher_runs_in_its_own_precision():
+    from lsrepro.training import TeacherOutputs
+    from lsrepro.training.batches import Batch
+
+    x = _images(8)
+    batch = Batch(index=torch.arange(8), inputs=(x,), labels=torch.zeros(8, dtype=torch.long),
+                  size=8)
+    fp32 = TeacherOutputs("t", teacher=_model(RESNET)).logits(batch)
+    teacher = _model(RESNET)
+    bf16 = TeacherOutputs(
+        "t", teacher=teacher, autocast=precision.inference(teacher, {"precision": "bf16"}, "cpu")
+    ).logits(batch)
+    assert fp32.dtype == bf16.dtype == torch.float32
+    assert not torch.equal(fp32, bf16)
+    assert torch.allclose(bf16, fp32, rtol=0.05, atol=0.05 * float(fp32.abs().max()))
+
+
+@torch.no_grad()
 def test_compile_off_is_the_model_itself():
     model, x = _model(MLP), _images()
     step = precision.compiled(model, False)
