@@ -201,3 +201,35 @@ def test_bf16_mlp_trains_end_to_end(tmp_path):
     assert all(math.isfinite(v) for v in loss)
     assert loss[-1] < 0.5 * loss[0]
     assert result.history[-1]["accuracy"] > 0.9
+
+
+def test_transformer_inference_in_bf16_token_metrics_and_beam_search():
+    """Teacher-forced token metrics and beam search of a Transformer under bf16 autocast (what
+    evaluate_tokens and decode_beam run for a bf16 recipe): fp32 outputs, close to fp32's."""
+    from lsrepro.translation.beam import translate
+    from lsrepro.translation.token_eval import token_predictions
+
+    specials = {"pad_id": 0, "bos_id": 2, "eos_id": 3}
+    spec = {"name": "transformer", "layers": 1, "d_model": 32, "heads": 2, "ffn": 64}
+    torch.manual_seed(0)
+    model = build_model({**spec, "dropout": 0.0}, vocab_size=50, pad_id=0).eval()
+    rng = np.random.default_rng(0)
+    src = [list(rng.integers(4, 50, n)) for n in (3, 5, 7, 4)]
+    tgt = [list(rng.integers(4, 50, n)) for n in (4, 6, 5, 3)]
+    out = {}
+    for name in precision.PRECISIONS:
+        with precision.autocast(name, "cpu"):
+            preds = token_predictions(model, src, tgt, temperatures=[1.0], **specials)[1.0]
+            decoded = translate(model, src, beam_size=3, max_len_b=4, **specials)
+        out[name] = preds, decoded
+    (p32, d32), (p16, d16) = out["fp32"], out["bf16"]
+    assert p16.nll.dtype == np.float64 and not np.array_equal(p16.nll, p32.nll)
+    np.testing.assert_allclose(p16.nll, p32.nll, rtol=0.05)
+    assert len(d16.tokens) == len(src)
+    assert all(len(t) <= len(s) + 4 for t, s in zip(d16.tokens, src, strict=True))
+    assert sum(t == u for t, u in zip(d16.tokens, d32.tokens, strict=True)) >= 2
+    np.testing.assert_allclose(  # the scores of the hypotheses both precisions found
+        [s for s, t, u in zip(d16.scores, d16.tokens, d32.tokens, strict=True) if t == u],
+        [s for s, t, u in zip(d32.scores, d16.tokens, d32.tokens, strict=True) if t == u],
+        rtol=0.05,
+    )
