@@ -146,12 +146,14 @@ def test_compile_off_is_the_model_itself():
 def test_compile_falls_back_to_eager_and_names_the_reason(caplog):
     """A real compiler failure (inductor pointed at a C++ compiler that does not exist), not a
     mock: the first call logs the reason, returns the eager result, and later calls stay eager."""
+    from torch._functorch import config as functorch_config
     from torch._inductor import config as inductor_config
 
     model, x = _model(MLP), _images()
     torch._dynamo.reset()
     broken = {"cpp.cxx": ("no-such-c++-compiler",), "fx_graph_cache": False}
-    with inductor_config.patch(broken):
+    # no cached kernels either: every compile must reach the (missing) compiler
+    with inductor_config.patch(broken), functorch_config.patch(enable_autograd_cache=False):
         step = precision.compiled(model, True)
         assert step.status == "pending"
         with caplog.at_level("WARNING", logger="lsrepro.training.precision"):
