@@ -217,6 +217,14 @@ BAD = {
         r"experiments\.cifar10_resnet56\.recipe: model 'transformer' of recipe 'resnet56' is "
         r"not an image classifier",
     ),
+    "unknown_precision": (
+        setter(recipe("mlp1200"), "precision", "fp16"),
+        r"recipes\.mlp1200\.precision: 'fp16' is not one of \['fp32', 'bf16'\]",
+    ),
+    "compile_not_a_boolean": (
+        setter(recipe("resnet56"), "compile", "yes"),
+        r"recipes\.resnet56\.compile: 'yes' is not of type 'boolean'",
+    ),
     "unknown_weight_decay_scope": (
         setter(lambda c: c["recipes"]["resnet56"]["weight_decay"], "scope", "bn"),
         r"recipes\.resnet56\.weight_decay\.scope: 'bn' is not one of \['weights', 't2t'",
@@ -262,6 +270,18 @@ def test_a_preset_can_switch_a_piecewise_recipe_to_linear(paper):
         "factor": None,
     }
     validate_config(paper, SCHEMA)
+
+
+def test_a_preset_sets_precision_per_recipe(tmp_path):
+    """A preset's recipe block merges into config.yaml's: bf16 for one recipe, the others keep
+    fp32 (what Snakemake's --configfile does, and what the train rule's params then carry)."""
+    preset = tmp_path / "bf16_mlp.yaml"
+    preset.write_text("recipes:\n  mlp1200: {precision: bf16, compile: true}\n")
+    config = merged("config.yaml", "presets/quick.yaml", str(preset))  # an absolute path
+    validate_config(config, SCHEMA, config_files=[ROOT / "config.yaml", preset])
+    assert config["recipes"]["mlp1200"]["precision"] == "bf16"
+    assert config["recipes"]["mlp1200"]["steps"] == 1000  # the quick preset's, kept
+    assert {r["precision"] for n, r in config["recipes"].items() if n != "mlp1200"} == {"fp32"}
 
 
 def test_every_problem_is_reported_at_once(paper):

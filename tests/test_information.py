@@ -241,7 +241,7 @@ def test_logit_differences_reproducible_and_seeded() -> None:
     assert (a < 0).any()  # signed: an |difference| would never be negative
 
 
-def _save_snapshots(run_dir, steps=(0, 100, 200)) -> list:
+def _save_snapshots(run_dir, steps=(0, 100, 200), **recipe) -> list:
     model = _model(0)
     paths = []
     for k, step in enumerate(steps):
@@ -249,7 +249,7 @@ def _save_snapshots(run_dir, steps=(0, 100, 200)) -> list:
             for p in model.parameters():
                 p.add_(0.05 * k * torch.randn_like(p))
         meta = {
-            "recipe": {"model": MLP_SPEC, "input": INPUT},
+            "recipe": {"model": MLP_SPEC, "input": INPUT, **recipe},
             "build_args": {"num_classes": 10, "in_channels": 1},
             "step": step,
             "fingerprint": "test",
@@ -281,6 +281,17 @@ def test_information_curve_on_saved_snapshots(tmp_path) -> None:
     assert only_last["mi_reference"].isna().tolist() == [True, True, False]
     pd.testing.assert_series_equal(only_last["mi"], curve["mi"])  # same draws, same value
     assert snapshot_paths(tmp_path) == paths
+
+
+def test_information_curve_runs_each_snapshot_in_its_recipe_precision(tmp_path) -> None:
+    images, curves = _images(40), {}
+    for precision in ("fp32", "bf16"):
+        (tmp_path / precision).mkdir()
+        paths = _save_snapshots(tmp_path / precision, steps=(0, 100), precision=precision)
+        curves[precision] = information_curve(paths, images, (0, 5), draws=5, reference_at=())
+    fp32, bf16 = (curves[p]["var_between"].to_numpy() for p in ("fp32", "bf16"))
+    assert not np.array_equal(fp32, bf16)  # bf16 autocast ran for the bf16 recipe ...
+    np.testing.assert_allclose(bf16, fp32, rtol=0.05)  # ... on the same networks
 
 
 def test_select_examples_pair() -> None:

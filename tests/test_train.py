@@ -89,9 +89,9 @@ def test_resume_after_stop_is_bit_identical(reference, tmp_path):
     ]
 
 
-def _start_worker(out: Path) -> subprocess.Popen:
+def _start_worker(out: Path, precision: str = "fp32") -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, str(WORKER), str(out)], stderr=subprocess.PIPE, text=True
+        [sys.executable, str(WORKER), str(out), "-", precision], stderr=subprocess.PIPE, text=True
     )
 
 
@@ -103,15 +103,86 @@ def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
         time.sleep(0.02)
 
 
-def test_sigkill_at_a_random_moment_then_resume_is_bit_identical(reference, tmp_path):
-    proc = _start_worker(tmp_path)
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_sigkill_at_a_random_moment_then_resume_is_bit_identical(
+    reference, reference_bf16, tmp_path, precision
+):
+    proc = _start_worker(tmp_path, precision)
     _wait_for(tmp_path / "checkpoint.pt", proc)
     time.sleep(0.3)  # somewhere between checkpoints
     proc.kill()
     proc.wait()
     assert not (tmp_path / "model.pt").exists()
-    run(tmp_path)
-    assert_same_weights(reference, tmp_path)
+    assert run(tmp_path, precision=precision).resumed_from > 0
+    assert_same_weights(reference if precision == "fp32" else reference_bf16, tmp_path)
+
+
+# --- bf16 autocast (lsrepro.training.precision): resumes bitwise within its own precision ------
+
+
+@pytest.fixture(scope="module")
+def reference_bf16(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reference_bf16")
+    result = run(out, precision="bf16")
+    assert result.runtime == {"precision": "bf16", "channels_last": True, "compile": "eager"}
+    return out
+
+
+def test_bf16_trains_other_weights_than_fp32_and_learns(reference, reference_bf16):
+    wa, wb = weights(reference), weights(reference_bf16)
+    # autocast really ran: the bf16 run's weights are not the fp32 run's (parameters, buffers
+    # and optimiser stay fp32) ...
+    assert any(not torch.equal(wa[k], wb[k]) for k in wa)
+    assert all(wb[k].dtype == wa[k].dtype for k in wa)
+    # ... but the same training: the mean loss of the first 5 steps agrees within bf16 rounding
+    # (later the two trajectories drift apart, as any two runs of SGD at lr 0.1 would)
+    fp32_first, bf16_first = float(losses(reference)[0][1]), float(losses(reference_bf16)[0][1])
+    assert bf16_first != fp32_first and math.isclose(bf16_first, fp32_first, rel_tol=0.02)
+    first, last = losses(reference_bf16)[0], losses(reference_bf16)[-1]
+    assert float(last[1]) < float(first[1])
+    _, meta = load_model(reference_bf16 / "model.pt")
+    assert meta["recipe"]["precision"] == "bf16" and meta["runtime"]["channels_last"]
+
+
+def test_bf16_resume_after_stop_is_bit_identical(reference_bf16, tmp_path):
+    assert run(tmp_path, max_steps=26, precision="bf16").resumed_from == 0
+    resumed = run(tmp_path, precision="bf16")
+    assert resumed.resumed_from == 26
+    assert_same_weights(reference_bf16, tmp_path)
+    assert losses(reference_bf16) == losses(tmp_path)
+
+
+def test_precision_and_compile_are_part_of_the_fingerprint(tmp_path):
+    run(tmp_path, max_steps=8)  # an fp32 eager checkpoint
+    assert run(tmp_path, max_steps=8, precision="bf16").resumed_from == 0  # not resumed from it
+    assert len(list(tmp_path.glob("checkpoint.*.pt"))) == 1  # the fp32 one, set aside
+    prints = {
+        run(tmp_path / name, max_steps=0, **kw).fingerprint
+        for name, kw in [
+            ("a", {}),
+            ("b", {"precision": "bf16"}),
+            ("c", {"compile": True}),
+            ("d", {"precision": "bf16", "compile": True}),
+        ]
+    }
+    assert len(prints) == 4
+
+
+def test_compiled_bf16_training_runs_on_the_cpu(tmp_path):
+    """The step a GPU user runs first (torch.compile + bf16 autocast + channels_last), executed
+    for a few steps on the CPU; its losses match the eager bf16 run's within bf16 rounding."""
+    steps = 6
+    compiled = run(tmp_path / "compiled", steps=steps, precision="bf16", compile=True)
+    status = compiled.runtime["compile"]
+    if status.startswith("fallback"):
+        pytest.skip(f"torch.compile is unavailable on this machine: {status}")
+    assert status == "compiled" and compiled.runtime["channels_last"]
+    eager = run(tmp_path / "eager", steps=steps, precision="bf16")
+    assert eager.runtime["compile"] == "eager"
+    (_, loss_c, _), (_, loss_e, _) = losses(tmp_path / "compiled")[0], losses(tmp_path / "eager")[0]
+    assert math.isclose(float(loss_c), float(loss_e), rel_tol=0.02)  # mean loss of steps 1-5
+    _, meta = load_model(tmp_path / "compiled" / "model.pt")
+    assert meta["runtime"]["compile"] == "compiled"
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGUSR1])

@@ -1,6 +1,6 @@
 """A tiny real training run, as a separate process that tests can kill or signal.
 
-python train_worker.py OUT_DIR [STEPS]
+python train_worker.py OUT_DIR [STEPS [PRECISION]]
 """
 
 import sys
@@ -85,7 +85,9 @@ def run(
 if __name__ == "__main__":
     setup_logging(None)
     try:
-        run(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else None)
+        steps = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] != "-" else None
+        extra = {"precision": sys.argv[3]} if len(sys.argv) > 3 else {}
+        run(Path(sys.argv[1]), steps, **extra)
     except Preempted as stop:
         print(stop, file=sys.stderr)
         sys.exit(Preempted.exit_code)

@@ -22,6 +22,7 @@ from lsrepro.artifacts.teacher_cache import TeacherCache, save_teacher_cache
 from lsrepro.data import augment
 from lsrepro.data.images import load_prepared, load_split
 from lsrepro.runtime import pick_device
+from lsrepro.training import precision
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ def cache_teacher_outputs_file(
     parts = load_split(Path(split))
     teacher, meta = load_model_on_split(model, parts.digest, str(split), device)
     spec = augment.InputSpec(**meta["recipe"]["input"])
-    logits = teacher_outputs(teacher, data.x_train[parts.train], spec, batch_size, device)
+    with precision.inference(teacher, meta["recipe"], device):  # the teacher's own precision
+        logits = teacher_outputs(teacher, data.x_train[parts.train], spec, batch_size, device)
     cache = TeacherCache(logits, parts.digest, meta["fingerprint"], str(model))
     save_teacher_cache(out, cache)
     log.info("teacher %s: outputs on %d images x 2 flips -> %s", model, len(logits), out)

@@ -10,6 +10,7 @@ from lsrepro.data import augment
 from lsrepro.data.images import load_prepared, load_split
 from lsrepro.evaluation.inference import infer, sample_indices, save_evaluation
 from lsrepro.runtime import pick_device
+from lsrepro.training import precision
 
 
 def evaluate_files(
@@ -52,9 +53,11 @@ def evaluate_files(
         "val": parts.val[sample_indices(y_train[parts.val], max_examples, sample_seed)],
         "test": sample_indices(data.y_test, max_examples, sample_seed),
     }
+    fast_path = precision.inference(model, meta["recipe"], device)  # the model's own precision
     for name, index in rows.items():
         x, y = (data.x_test, data.y_test) if name == "test" else (data.x_train, data.y_train)
-        logits, features = infer(model, x[index], spec, batch_size, device)
+        with fast_path:
+            logits, features = infer(model, x[index], spec, batch_size, device)
         save_evaluation(
             Path(outputs[name]),
             model=model,

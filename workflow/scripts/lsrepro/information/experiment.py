@@ -28,6 +28,7 @@ from lsrepro.artifacts.model import load_model
 from lsrepro.data import augment
 from lsrepro.information.estimator import estimate_information
 from lsrepro.representation.projection import select_examples as _select_examples
+from lsrepro.training import precision
 
 __all__ = [
     "CURVE_COLUMNS",
@@ -192,7 +193,10 @@ def information_curve(
     def run(path: Path, n_draws: int) -> tuple[np.ndarray, dict[str, Any]]:
         model, meta = load_model(path, device=device)
         use = spec or _spec_from_metadata(meta, path)
-        y = logit_differences(model, images, use, classes, n_draws + 1, seed, batch_size, device)
+        with precision.inference(model, meta["recipe"], device):  # the snapshot's precision
+            y = logit_differences(
+                model, images, use, classes, n_draws + 1, seed, batch_size, device
+            )
         return y, meta
 
     rows, specs = [], set()

@@ -18,6 +18,7 @@ from lsrepro.data.imagenet import is_manifest
 from lsrepro.data.images import DataIntegrityError, load_prepared, load_split
 from lsrepro.models import build_model
 from lsrepro.runtime import configure_torch
+from lsrepro.training import precision
 from lsrepro.training.batches import ImageBatches
 from lsrepro.training.loop import TrainResult, init_model, train
 from lsrepro.training.objectives import (
@@ -82,7 +83,11 @@ def load_teacher(
         for name, tensor in sorted(teacher.state_dict().items()):
             weights.update(name.encode())
             weights.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-        return TeacherOutputs(f"{meta['fingerprint']}-{weights.hexdigest()[:16]}", teacher=teacher)
+        return TeacherOutputs(
+            f"{meta['fingerprint']}-{weights.hexdigest()[:16]}",
+            teacher=teacher,
+            autocast=precision.inference(teacher, meta["recipe"], device),
+        )
     raise ValueError(f"teacher outputs must be 'cached' or 'online', got {mode!r}")
 
 
@@ -145,15 +150,14 @@ def train_classifier_files(
     x_train = data.x_train[parts.train]
     build_args = {"num_classes": data.num_classes, "in_channels": int(x_train.shape[-1])}
     model = init_model(lambda: build_model(spec.model, **build_args), seed).to(device)
-    if device == "cuda":
-        model = model.to(memory_format=torch.channels_last)
     teacher_outputs = (
         load_teacher(device=device, split_digest=parts.digest, **teacher) if teacher else None
     )
     images = torch.from_numpy(np.ascontiguousarray(x_train)).to(device)  # resident on device
     labels = torch.from_numpy(np.asarray(data.y_train[parts.train], dtype=np.int64)).to(device)
+    channels_last = precision.uses_channels_last(model, device, spec.precision)
     batches = ImageBatches(
-        images, labels, spec.input, spec.batch_size, seed, channels_last=device == "cuda"
+        images, labels, spec.input, spec.batch_size, seed, channels_last=channels_last
     )
     return train(
         model=model,

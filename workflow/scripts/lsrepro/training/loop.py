@@ -1,18 +1,19 @@
 """The training loop: one loop for every objective, batch source and model.
 
 A step is: learning rate for the step → the step's batch (a pure function of (seed, step)) →
-forward (dropout seeded by (seed, step)) → objective → scaled loss backward → clip → optimiser
-step. Around it the loop owns what every stage needs: resume from the checkpoint of an identical
-run (bitwise identical weights on the CPU with the same thread count), snapshots, SIGTERM/SIGUSR1
-→ checkpoint + exit 75, a divergence error that names the exact step, and progress lines with an
-ETA. Two recipe keys of large-batch training (``recipe.extra``; the paper's Inception-v4, A.4):
-``accumulate: k`` splits each step's batch into k equal micro-batches whose gradients add up
-before the one optimiser step (a batch of 4096 on one GPU), and ``ema_decay: d`` keeps an
-exponential moving average of the weights (and batch-norm statistics) after every step, which
-is what the finished checkpoint and ``model.pt`` hold ("EMA weights are evaluated"). Nothing in
-a step waits for the device: per-step loss and accuracy stay on the device and
-are read once per log window (and before any checkpoint, which is never written from a diverged
-state).
+forward (dropout seeded by (seed, step); bf16 autocast, channels_last and torch.compile as the
+recipe's ``precision`` and ``compile`` say, :mod:`.precision`) → fp32 logits → objective → scaled
+loss backward → clip → optimiser step. Around it the loop owns what every stage needs: resume
+from the checkpoint of an identical run (bitwise identical weights on the CPU with the same
+thread count, in fp32 or bf16), snapshots, SIGTERM/SIGUSR1 → checkpoint + exit 75, a divergence
+error that names the exact step, and progress lines with an ETA. Two recipe keys of large-batch
+training (``recipe.extra``; the paper's Inception-v4, A.4): ``accumulate: k`` splits each step's
+batch into k equal micro-batches whose gradients add up before the one optimiser step (a batch
+of 4096 on one GPU), and ``ema_decay: d`` keeps an exponential moving average of the weights (and
+batch-norm statistics) after every step, which is what the finished checkpoint and ``model.pt``
+hold ("EMA weights are evaluated"). Nothing in a step waits for the device: per-step loss and
+accuracy stay on the device and are read once per log window (and before any checkpoint, which
+is never written from a diverged state).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import torch
 
 from lsrepro.io import atomic_write
 from lsrepro.runtime import git_commit, library_versions
-from lsrepro.training import optim
+from lsrepro.training import optim, precision
 from lsrepro.training.batches import (
     IGNORE_INDEX,
     STREAM_DROPOUT,
@@ -71,6 +72,8 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
     resumed_from: int = 0
     fingerprint: str = ""
+    # what ran: precision, channels_last and the compile status (precision.Compiled.status)
+    runtime: dict[str, Any] = field(default_factory=dict)
 
 
 class WeightAverage:
@@ -231,6 +234,7 @@ def train(
     device = torch.device(device)
     main = parallel is None or parallel.main
     world = 1 if parallel is None else parallel.world
+    model, channels_last = precision.prepare_model(model, precision=recipe.precision, device=device)
     if main:
         check_writable(out_dir)
         clear_stale_temp_files(out_dir)
@@ -275,13 +279,8 @@ def train(
             raise ValueError(f"accumulate {accumulate} is not a multiple of {world} processes")
         ids = [device.index] if device.type == "cuda" else None
         ddp = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
-    step_model = ddp if ddp is not None else model
-    step_model = torch.compile(step_model) if recipe.compile else step_model
-    autocast = (
-        torch.autocast(device.type, dtype=torch.bfloat16)
-        if recipe.precision == "bf16"
-        else contextlib.nullcontext()
-    )
+    step_model = precision.compiled(ddp if ddp is not None else model, recipe.compile)
+    autocast = precision.autocast(recipe.precision, device)
     end = recipe.steps if max_steps is None else min(recipe.steps, max_steps)
     t0 = time.perf_counter()
     window.last_finite = (start, math.nan)
@@ -296,6 +295,7 @@ def train(
             if accumulate == 1 and world == 1:
                 with autocast:
                     logits = step_model(*batch.inputs)
+                logits = precision.fp32_logits(logits)  # the loss and the statistics in fp32
                 loss = objective(logits, batch)
                 optimizer.zero_grad(set_to_none=True)
                 (recipe.loss_scale * loss).backward()
@@ -310,6 +310,7 @@ def train(
                     with sync:
                         with autocast:
                             logits = step_model(*micro.inputs)
+                        logits = precision.fp32_logits(logits)
                         loss = objective(logits, micro) / parts
                         (recipe.loss_scale * loss).backward()
                     stats = stats + _step_stats(logits.detach(), micro.labels, loss)
@@ -346,12 +347,17 @@ def train(
                 ckpt.save(done, model, optimizer, history, window.sums(), extra=_ema(average))
 
     window.flush()
+    runtime = {
+        "precision": recipe.precision,
+        "channels_last": channels_last,
+        "compile": step_model.status,
+    }
     if end < recipe.steps:  # stopped early on purpose (max_steps): leave a checkpoint only
         if end > start and main:
             ckpt.save(end, model, optimizer, history, window.sums(), extra=_ema(average))
-        return TrainResult(model, history, resumed_from=start, fingerprint=fp)
+        return TrainResult(model, history, resumed_from=start, fingerprint=fp, runtime=runtime)
     if not main:
-        return TrainResult(model, history, resumed_from=start, fingerprint=fp)
+        return TrainResult(model, history, resumed_from=start, fingerprint=fp, runtime=runtime)
 
     if state is None or not state.get("finished"):
         if average is not None:  # from here on the model *is* its average (model.pt, evaluate)
@@ -366,10 +372,11 @@ def train(
             "commit": git_commit(),
             "device": str(device),
             "threads": torch.get_num_threads(),
+            "runtime": runtime,
         },
     )
     write_history(history, out_dir / "history.csv")
-    return TrainResult(model, history, resumed_from=start, fingerprint=fp)
+    return TrainResult(model, history, resumed_from=start, fingerprint=fp, runtime=runtime)
 
 
 def _ema(average: WeightAverage | None) -> dict[str, Any] | None:

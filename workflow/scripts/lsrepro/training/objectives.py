@@ -21,6 +21,7 @@ split, column = flipped), or an online forward pass of the teacher on the studen
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Protocol
 
 import torch
@@ -103,7 +104,9 @@ class TeacherOutputs:
     0 = as is, 1 = mirrored; the student's crop and distortions are not shown to the teacher
     (its own preprocessing of the whole image, see the config key ``distillation.teacher_outputs``).
     online: ``teacher(*batch.inputs)`` in eval mode without gradients: the teacher sees exactly
-    the student's augmented input (which must then fit the teacher's input size).
+    the student's augmented input (which must then fit the teacher's input size), inside
+    ``autocast`` (the teacher's own precision, :func:`lsrepro.training.precision.inference`;
+    default none: fp32), its logits returned as fp32.
     """
 
     def __init__(
@@ -111,10 +114,12 @@ class TeacherOutputs:
         fingerprint: str,
         cached: torch.Tensor | None = None,
         teacher: torch.nn.Module | None = None,
+        autocast: contextlib.AbstractContextManager | None = None,
     ) -> None:
         if (cached is None) == (teacher is None):
             raise ValueError("TeacherOutputs needs exactly one of cached logits or a teacher")
         self.fingerprint, self.cached, self.teacher = fingerprint, cached, teacher
+        self.autocast = autocast if autocast is not None else contextlib.nullcontext()
         if teacher is not None:
             teacher.eval()
             for p in teacher.parameters():
@@ -133,8 +138,9 @@ class TeacherOutputs:
                 batch.flipped.long() if batch.flipped is not None else torch.zeros_like(batch.index)
             )
             return self.cached[batch.index, flipped].float()  # (B, K)
-        with torch.no_grad():
-            return self.teacher(*batch.inputs).float()
+        with torch.no_grad(), self.autocast:
+            logits = self.teacher(*batch.inputs)
+        return logits.float()
 
 
 class SoftTargets:

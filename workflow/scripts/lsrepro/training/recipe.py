@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lsrepro.data import augment
+from lsrepro.training import precision
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,14 @@ class Recipe:
     log_every: int = 100
     checkpoint_every: int = 1000
     snapshot_steps: tuple[int, ...] = ()
-    precision: str = "fp32"  # fp32 | bf16 (autocast; logits and loss in fp32)
-    compile: bool = False  # torch.compile the model (GPU runs)
+    precision: str = "fp32"  # fp32 | bf16 (autocast; logits and loss in fp32), :mod:`.precision`
+    compile: bool = False  # torch.compile the training step (eager fallback when unavailable)
     version: int = 1
     extra: dict[str, Any] = field(default_factory=dict)  # stage-specific keys (e.g. max_tokens)
+
+    def __post_init__(self) -> None:
+        precision.check_precision(self.precision)
+        precision.check_compile(self.compile)
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any]) -> Recipe:

@@ -35,6 +35,7 @@ import logging
 import math
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ from lsrepro.data.vocab import BOS_ID, EOS_ID, PAD_ID, Vocab, load_vocab, save_v
 from lsrepro.data.vocab import train_vocab as train_vocab_model
 from lsrepro.io import atomic_write, write_csv, write_json
 from lsrepro.runs import fmt_float
+from lsrepro.training import precision
 from lsrepro.training.batches import IGNORE_INDEX
 from lsrepro.training.loop import TrainResult, init_model, train
 from lsrepro.training.objectives import LabelSmoothing
@@ -225,8 +227,10 @@ def train_translation_files(
 
 def _load_checked(
     model: Path | str, corpus: Path | str, vocab: Path | str, threads: int
-) -> tuple[torch.nn.Module, dict[str, Any], Corpus, Vocab, str]:
-    """Model, its metadata, corpus and vocabulary; the model must have been trained on both."""
+) -> tuple[torch.nn.Module, dict[str, Any], Corpus, Vocab, str, AbstractContextManager]:
+    """Model, its metadata, corpus, vocabulary, device and the autocast context of the model's
+    precision (:func:`lsrepro.training.precision.inference`); the model must have been trained
+    on this corpus and vocabulary."""
     from lsrepro.data.images import DataIntegrityError
     from lsrepro.runtime import configure_torch
 
@@ -239,7 +243,7 @@ def _load_checked(
             f"{model} was trained on corpus {meta.get('corpus_digest')}, but {corpus} has "
             f"digest {data.digest()}: re-run train_translation"
         )
-    return net, meta, data, voc, device
+    return net, meta, data, voc, device, precision.inference(net, meta["recipe"], device)
 
 
 # --- teacher-forced token calibration (Fig. 3, Table 3) -----------------------------------------
@@ -341,14 +345,15 @@ def evaluate_tokens_files(
     """
     if "val" not in splits:
         raise ValueError(f"splits must include val (the temperature is fitted on it): {splits}")
-    net, meta, data, voc, device = _load_checked(model, corpus, vocab, threads)
+    net, meta, data, voc, device, fast_path = _load_checked(model, corpus, vocab, threads)
     src, tgt = _encoded(voc, data, "val")
     t0 = time.perf_counter()
-    fit = calibration.fit_temperature_chunks(
-        _logit_chunks(net, src, tgt, max_tokens, device),
-        tol=tolerance,
-        bounds=tuple(temperature_bounds),
-    )
+    with fast_path:
+        fit = calibration.fit_temperature_chunks(
+            _logit_chunks(net, src, tgt, max_tokens, device),
+            tol=tolerance,
+            bounds=tuple(temperature_bounds),
+        )
     n_val = sum(len(y) + 1 for y in tgt)
     log.info(
         "fitted T = %.4f on %d validation tokens (NLL %.4f -> %.4f, %d iterations, %.1f s)",
@@ -383,15 +388,16 @@ def evaluate_tokens_files(
     tables, bins = [], []
     for split, label in splits.items():
         s_ids, t_ids = _encoded(voc, data, split)
-        preds = token_predictions(
-            net,
-            s_ids,
-            t_ids,
-            temperatures=[*grid, fit.temperature],
-            max_tokens=max_tokens,
-            device=device,
-            **SPECIALS,
-        )
+        with fast_path:
+            preds = token_predictions(
+                net,
+                s_ids,
+                t_ids,
+                temperatures=[*grid, fit.temperature],
+                max_tokens=max_tokens,
+                device=device,
+                **SPECIALS,
+            )
         cases = [(t, "grid", preds[t]) for t in grid]
         cases.append((fit.temperature, "fitted", preds[fit.temperature]))
         for t, scaling, pred in cases:
@@ -472,7 +478,7 @@ def decode_files(
     decoding time) and one detokenised hypothesis file per row under ``hypotheses_dir``
     (``{split}/{decoder}_T~{T}.txt``).
     """
-    net, _, data, voc, device = _load_checked(model, corpus, vocab, threads)
+    net, _, data, voc, device, fast_path = _load_checked(model, corpus, vocab, threads)
     fitted = float(json.loads(Path(temperature).read_text())["temperature"])
     runs = [("beam", float(t), False) for t in temperatures] + [("beam", fitted, True)]
     runs.append(("greedy", 1.0, False))
@@ -484,17 +490,18 @@ def decode_files(
         refs = [t for _, t in pairs]
         for decoder, t, is_fitted in runs:
             t0 = time.perf_counter()
-            out = translate(
-                net,
-                src_ids,
-                beam_size=beam_size if decoder == "beam" else 1,
-                alpha=length_penalty,
-                temperature=t,
-                max_len_b=max_len_b,
-                max_sentences=batch_sentences,
-                device=device,
-                **SPECIALS,
-            )
+            with fast_path:
+                out = translate(
+                    net,
+                    src_ids,
+                    beam_size=beam_size if decoder == "beam" else 1,
+                    alpha=length_penalty,
+                    temperature=t,
+                    max_len_b=max_len_b,
+                    max_sentences=batch_sentences,
+                    device=device,
+                    **SPECIALS,
+                )
             seconds = time.perf_counter() - t0
             hyps = voc.decode(out.tokens)
             scores = corpus_scores(hyps, refs)

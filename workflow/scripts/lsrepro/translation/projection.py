@@ -277,11 +277,11 @@ def translation_projection_file(
         raise ValueError(f"per_class must be >= 1, got {per_class}")
     models = {}
     for role, path, want in (("hard", hard_model, 0.0), ("smooth", smooth_model, float(alpha))):
-        net, meta, data, voc, device = _load_checked(path, corpus, vocab, threads)
+        net, meta, data, voc, device, fast_path = _load_checked(path, corpus, vocab, threads)
         trained = (meta.get("objective") or {}).get("alpha")
         if trained is None or not np.isclose(float(trained), want):
             raise ValueError(f"{path}: trained with label smoothing α = {trained}, expected {want}")
-        models[role] = net
+        models[role] = net, fast_path
     pieces = voc.pieces()
     encoded = {split: _encoded(voc, data, split) for split in PANEL_SPLITS}
     if tokens is None:
@@ -304,17 +304,18 @@ def translation_projection_file(
     for split in PANEL_SPLITS:
         src, tgt = encoded[split]
         rows = covering_rows(tgt, ids, per_class, seed)
-        for role, net in models.items():
-            arrays = token_projection_arrays(
-                net,
-                [src[i] for i in rows],
-                [tgt[i] for i in rows],
-                ids,
-                max_tokens=max_tokens,
-                device=device,
-                class_names=names,
-                **SPECIALS,
-            )
+        for role, (net, fast_path) in models.items():
+            with fast_path:  # the model's own precision
+                arrays = token_projection_arrays(
+                    net,
+                    [src[i] for i in rows],
+                    [tgt[i] for i in rows],
+                    ids,
+                    max_tokens=max_tokens,
+                    device=device,
+                    class_names=names,
+                    **SPECIALS,
+                )
             hit = np.asarray(ids)[arrays["labels"]] == arrays["predicted"]
             log.info(
                 "%s, %s: %d sentences, %d positions (%s); full-vocabulary accuracy %.3f",
