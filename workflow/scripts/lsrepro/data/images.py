@@ -331,6 +331,17 @@ class Split:
         return h.hexdigest()[:16]
 
 
+def class_quotas(counts: np.ndarray | list[int], size: int) -> np.ndarray:
+    """Examples of each class in a stratified subset of ``size``: size * n_c / n rounded by
+    largest remainder (torch-free: config validation uses it to bound per-class draws)."""
+    counts = np.asarray(counts)
+    exact = size * counts / counts.sum()
+    quota = np.floor(exact).astype(int)
+    shortfall = size - quota.sum()
+    quota[np.argsort(-(exact - quota), kind="stable")[:shortfall]] += 1
+    return quota
+
+
 def stratified_subset(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
     """Sorted indices of ``size`` examples drawn uniformly within each class from ``seed``.
 
@@ -340,10 +351,7 @@ def stratified_subset(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
     labels = np.asarray(labels)
     n = len(labels)
     classes, counts = np.unique(labels, return_counts=True)
-    exact = size * counts / n
-    quota = np.floor(exact).astype(int)
-    shortfall = size - quota.sum()
-    quota[np.argsort(-(exact - quota), kind="stable")[:shortfall]] += 1
+    quota = class_quotas(counts, size)
     perm = np.random.default_rng(seed).permutation(n)
     shuffled = labels[perm]
     chosen = [perm[shuffled == c][:q] for c, q in zip(classes, quota, strict=True)]
