@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import os
 import platform
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
@@ -39,11 +41,53 @@ def atomic_path(path: Path | str, suffix: str = ".tmp") -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+class DiskFullError(OSError):
+    """A write failed because its file system is full (or over quota); names the path."""
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full_cause(error: BaseException | None) -> OSError | None:
+    """The ENOSPC/EDQUOT OSError somewhere in ``error``'s chain, or None. Writers that wrap the
+    file object (torch.save: "unexpected pos"; zipfile) raise their own error on top of it."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in _FULL:
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _disk_full_error(path: Path, cause: OSError) -> DiskFullError:
+    try:
+        free = f"{shutil.disk_usage(path.parent).free / 2**20:.1f} MiB free there now"
+    except OSError:
+        free = "free space unknown"
+    return DiskFullError(
+        cause.errno,
+        f"{os.strerror(cause.errno)} while writing {path} ({free}, after the unfinished file "
+        f"was removed); free space on that file system and run the workflow again: finished "
+        f"outputs are untouched and training resumes from its last checkpoint",
+        str(path),
+    )
+
+
 def atomic_write(path: Path | str, write: Callable[[IO[bytes]], Any]) -> None:
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
+    """Write ``path`` through ``write(f)`` atomically; a full disk raises :class:`DiskFullError`
+    naming the path (whatever error the writer raised on top of ENOSPC)."""
+    path = Path(path)
+    try:
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+    except Exception as e:
+        cause = disk_full_cause(e)
+        if cause is None or isinstance(e, DiskFullError):
+            raise
+        raise _disk_full_error(path, cause) from e
 
 
 def atomic_savez(path: Path | str, **arrays: np.ndarray) -> None:
@@ -148,7 +192,17 @@ def setup_logging(log_file: Path | str | None) -> None:
 
     def log_uncaught(kind: type[BaseException], error: BaseException, tb: Any) -> None:
         # Snakemake points at a failed job's log file: the error must be in it, not only on stderr.
-        logging.getLogger("lsrepro").critical("job failed", exc_info=(kind, error, tb))
+        log = logging.getLogger("lsrepro")
+        log.critical("job failed", exc_info=(kind, error, tb))
+        full = disk_full_cause(error)
+        if full is not None and not isinstance(error, DiskFullError):
+            # show-failed-logs shows the end of the log: say the real cause last, plainly.
+            where = f" ({full.filename})" if full.filename else ""
+            log.critical(
+                "job failed because the disk is full: %s%s; free space and run again",
+                os.strerror(full.errno),
+                where,
+            )
 
     sys.excepthook = log_uncaught
 

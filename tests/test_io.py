@@ -1,0 +1,89 @@
+"""A full disk (issue 20, item 5): the error and the job log's last line name the real cause
+(No space left on device) and the path, whatever the writer raised on top of ENOSPC; nothing
+finished is lost and no temporary file stays behind."""
+
+import errno
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+
+from lsrepro.io import DiskFullError, atomic_torch_save, atomic_write, disk_full_cause
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
+
+
+@pytest.fixture
+def full_fs(tmp_path):
+    """A 64 KiB tmpfs (a real full file system); skipped where mounting is not allowed."""
+    where = tmp_path / "tiny"
+    where.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield where
+    subprocess.run(["umount", str(where)], check=True)
+
+
+def _write_dev_full(f):
+    """The write boundary failing with a real ENOSPC from the kernel (/dev/full)."""
+    fd = os.open("/dev/full", os.O_WRONLY)
+    try:
+        os.write(fd, b"x")
+    finally:
+        os.close(fd)
+
+
+def test_a_torch_save_on_a_full_disk_names_the_cause_and_the_path(full_fs):
+    out = full_fs / "model.pt"
+    atomic_torch_save({"w": torch.ones(4)}, out)  # a finished output ...
+    with pytest.raises(DiskFullError, match=r"No space left on device while writing .*model\.pt"):
+        atomic_torch_save({"w": torch.zeros(100_000)}, out)  # ... and its rewrite runs out
+    assert torch.equal(torch.load(out)["w"], torch.ones(4))  # the finished one is untouched
+    assert sorted(p.name for p in full_fs.iterdir()) == ["model.pt"]  # no temporary left
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_enospc_under_another_error_is_found(tmp_path):
+    with pytest.raises(DiskFullError) as error:
+        atomic_write(tmp_path / "a.bin", _write_dev_full)
+    assert error.value.errno == errno.ENOSPC and error.value.filename == str(tmp_path / "a.bin")
+    assert list(tmp_path.iterdir()) == []
+    wrapped = RuntimeError("unexpected pos 704 vs 598")
+    wrapped.__context__ = OSError(errno.ENOSPC, "No space left on device")
+    assert disk_full_cause(wrapped) is wrapped.__context__
+    assert disk_full_cause(RuntimeError("other")) is None
+
+
+def _job_log(tmp_path, body: str) -> list[str]:
+    """Run ``body`` as a job script (setup_logging as every adapter does); its log's lines."""
+    log = tmp_path / "job.log"
+    script = f"from lsrepro.io import setup_logging\nsetup_logging({str(log)!r})\n{body}"
+    env = {**os.environ, "PYTHONPATH": str(SCRIPTS)}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True)
+    assert proc.returncode != 0
+    return [line for line in log.read_text().splitlines() if line.strip()]
+
+
+def test_the_last_log_line_of_a_job_that_filled_the_disk_says_so(tmp_path, full_fs):
+    body = textwrap.dedent(f"""
+        import torch
+        from lsrepro.io import atomic_torch_save
+        atomic_torch_save({{"w": torch.zeros(100_000)}}, {str(full_fs / "model.pt")!r})
+    """)
+    last = _job_log(tmp_path, body)[-1]
+    assert "DiskFullError" in last and "No space left on device while writing" in last
+    assert str(full_fs / "model.pt") in last
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_a_full_disk_outside_the_atomic_writers_is_named_last(tmp_path):
+    body = "open('/dev/full', 'w', buffering=1).write('row\\n')\n"  # e.g. a figure or a log
+    lines = _job_log(tmp_path, body)
+    assert "job failed because the disk is full: No space left on device" in lines[-1]
