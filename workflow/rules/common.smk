@@ -233,6 +233,12 @@ def train_runtime(wildcards, attempt):
     return lsregistry.train_minutes(get_recipe(wildcards), attempt)
 
 
+def attempt_number(wildcards, attempt):
+    """The job's attempt (1, 2, ...), as `resources: attempt` of the GPU rules: their jobs
+    stop a retry of a failure that would recur (lsrepro.io.setup_logging)."""
+    return attempt
+
+
 def evaluate_runtime(wildcards, attempt):
     """Minutes for one evaluation job (inference on val, test and a train sample)."""
     return 30 * attempt

@@ -14,6 +14,7 @@ rule cache_teacher_outputs:
     threads: 2
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=evaluate_runtime,
         mem_mb=8000,
     script:
@@ -40,6 +41,7 @@ rule distill:
     threads: 4
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=train_runtime,
         mem_mb=8000,
     params:

@@ -15,6 +15,7 @@ rule evaluate:
     threads: 2
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=evaluate_runtime,
         mem_mb=8000,
     params:

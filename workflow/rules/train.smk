@@ -17,6 +17,7 @@ rule train:
     threads: 4
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=train_runtime,
         mem_mb=8000,
     params:

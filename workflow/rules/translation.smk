@@ -56,6 +56,7 @@ rule train_translation:
     threads: 4
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=translation_train_runtime,
         mem_mb=8000,
     params:
@@ -83,6 +84,7 @@ rule evaluate_tokens:
     threads: 2
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=evaluate_runtime,
         mem_mb=8000,
     params:
@@ -115,6 +117,7 @@ rule decode_beam:
     threads: 2
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=evaluate_runtime,
         mem_mb=8000,
     params:
@@ -252,6 +255,7 @@ rule project_translation:
     threads: 2
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=evaluate_runtime,
         mem_mb=8000,
     params:
