@@ -87,3 +87,49 @@ def test_a_full_disk_outside_the_atomic_writers_is_named_last(tmp_path):
     body = "open('/dev/full', 'w', buffering=1).write('row\\n')\n"  # e.g. a figure or a log
     lines = _job_log(tmp_path, body)
     assert "job failed because the disk is full: No space left on device" in lines[-1]
+
+
+# --- stale temporary files (issue 20, item 7) ---------------------------------------------------
+
+
+def _temporary(directory: Path, name: str, age_s: float) -> Path:
+    """A temporary file exactly as atomic_path makes it, last written ``age_s`` ago."""
+    import tempfile
+    import time
+
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, path = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+    os.write(fd, b"half-written")
+    os.close(fd)
+    os.utime(path, (time.time() - age_s, time.time() - age_s))
+    return Path(path)
+
+
+def test_stale_temporaries_are_swept_and_live_ones_kept(tmp_path):
+    from lsrepro.io import STALE_AFTER_S, sweep_stale_temporaries
+
+    old = _temporary(tmp_path / "teacher_outputs/a/seed~0", "logits.npz", STALE_AFTER_S + 60)
+    live = _temporary(tmp_path / "evaluate/b", "val.npz", 5)  # a writer still at work
+    kept = [tmp_path / "evaluate/b/.hidden.tmp", tmp_path / "evaluate/b/val.npz"]
+    for path in kept:
+        path.write_text("not a temporary of atomic_path")
+        os.utime(path, (0, 0))
+    assert sweep_stale_temporaries(tmp_path) == [old]
+    assert not old.exists() and live.exists() and all(p.exists() for p in kept)
+
+
+@pytest.mark.slow
+def test_snakemake_sweeps_them_before_the_jobs_start(tmp_path):
+    from lsrepro.io import STALE_AFTER_S
+    from workflow_runs import fresh_copy, snakemake, write_synthetic_inputs
+
+    wd = write_synthetic_inputs(fresh_copy(tmp_path))
+    # A killed cache_teacher_outputs of a teacher this config no longer wants.
+    gone = _temporary(wd / "results/teacher_outputs/x/alpha~0.3/seed~9", "logits.npz", 2 * 3600)
+    assert 2 * 3600 > STALE_AFTER_S
+    snakemake(
+        "results/data/mnist/split.npz",
+        *("--cores", "1", "--configfile", "synthetic.yaml"),
+        cwd=wd,
+    )
+    assert not gone.exists()

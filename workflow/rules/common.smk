@@ -6,6 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from lsrepro import config as lsconfig  # noqa: E402
+from lsrepro import io as lsio  # noqa: E402
 from lsrepro import runs as lsruns  # noqa: E402
 from lsrepro.models import registry as lsregistry  # noqa: E402
 
@@ -18,6 +19,14 @@ lsconfig.validate_config(
     config_files=workflow.configfiles,
     prepared={d: f"results/data/{d}/prepared.npz" for d in config.get("datasets", {})},
 )
+
+
+# Temporary files that a killed job left beside an output no longer wanted (atomic writes:
+# .<name>.<random>.tmp) are removed before the jobs start (lsrepro.io.sweep_stale_temporaries).
+onstart:
+    for path in lsio.sweep_stale_temporaries("results"):
+        print(f"removed a stale temporary file: {path}", file=sys.stderr)
+
 
 # Run identity lives in lsrepro.runs: one {run} wildcard holds a run's path fragment, e.g.
 # cifar10_alexnet/alpha~0.1/seed~0 or, for a distilled student,

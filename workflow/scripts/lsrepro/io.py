@@ -7,6 +7,7 @@ import glob
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import tempfile
@@ -72,6 +73,41 @@ def _disk_full_error(path: Path, cause: OSError) -> DiskFullError:
         f"outputs are untouched and training resumes from its last checkpoint",
         str(path),
     )
+
+
+#: A temporary file of :func:`atomic_path` untouched this long belongs to no running writer.
+STALE_AFTER_S = 3600
+_TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # mkstemp(prefix=".name.", ".tmp")
+
+
+def sweep_stale_temporaries(root: Path | str, older_than_s: float = STALE_AFTER_S) -> list[Path]:
+    """Delete the temporary files that killed writers left under ``root`` (atomic_path's
+    ``.<name>.<random>.tmp``) and that nothing has written for ``older_than_s`` seconds.
+
+    atomic_path removes those of a path when the path is written again; this sweep (run by
+    Snakemake's ``onstart``, under its directory lock) removes those of outputs no longer
+    wanted. A writer still running elsewhere (a cluster job of a killed ``snakemake``) keeps
+    its file's mtime fresh, so it is left alone. Returns the removed paths.
+    """
+    import time
+
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    cutoff = time.time() - older_than_s
+    removed = []
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            if not _TEMPORARY.match(name):
+                continue
+            path = Path(dirpath) / name
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(path)
+            except FileNotFoundError:
+                continue  # its writer finished meanwhile
+    return sorted(removed)
 
 
 def atomic_write(path: Path | str, write: Callable[[IO[bytes]], Any]) -> None:
