@@ -490,8 +490,8 @@ def test_multi30k_minimum_vocabulary_is_what_sentencepiece_needs():
     """The bound behind ``tr_vocab_below_the_alphabet``: one piece less does not train."""
     import gzip
 
+    from lsrepro.data.vocab import train_vocab
     from lsrepro.translation.plan import MULTI30K_MIN_VOCAB
-    from lsrepro.translation.vocab import train_vocab
 
     sentences = [
         line.rstrip("\n")

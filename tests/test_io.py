@@ -64,7 +64,7 @@ def test_enospc_under_another_error_is_found(tmp_path):
 def _job_log(tmp_path, body: str) -> list[str]:
     """Run ``body`` as a job script (setup_logging as every adapter does); its log's lines."""
     log = tmp_path / "job.log"
-    script = f"from lsrepro.io import setup_logging\nsetup_logging({str(log)!r})\n{body}"
+    script = f"from lsrepro.runtime import setup_logging\nsetup_logging({str(log)!r})\n{body}"
     env = {**os.environ, "PYTHONPATH": str(SCRIPTS)}
     proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True)
     assert proc.returncode != 0

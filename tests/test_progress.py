@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from lsrepro import augment
 from lsrepro import progress as progress_module
+from lsrepro.data import augment
 from lsrepro.progress import Progress, hms, progress
 
 
@@ -99,8 +99,8 @@ def test_mutual_information_reports_progress(every_step):
 
 
 def test_token_evaluation_and_decoding_report_progress(every_step):
+    from lsrepro.models.transformer import build_transformer
     from lsrepro.translation.beam import translate
-    from lsrepro.translation.model import build_transformer
     from lsrepro.translation.token_eval import token_predictions
 
     torch.manual_seed(0)

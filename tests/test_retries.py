@@ -42,7 +42,7 @@ JOB = """
 import logging
 from pathlib import Path
 
-from lsrepro.io import exit_for_retry, setup_logging
+from lsrepro.runtime import exit_for_retry, setup_logging
 from lsrepro.training import DivergenceError
 
 setup_logging(snakemake.log[0], attempt=snakemake.resources.get("attempt"))
