@@ -385,6 +385,7 @@ from lsrepro.translation import plan as lstranslation  # noqa: E402
 TRANSLATION_RUNS = lstranslation.runs(config)
 TRANSLATION_CORPUS = lstranslation.corpus_path(config)
 TRANSLATION_VOCAB = lstranslation.vocab_path(config)
+TRANSLATION_VOCAB_RECORD = lstranslation.vocab_record_path(config)
 
 
 wildcard_constraints:

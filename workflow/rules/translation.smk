@@ -27,6 +27,7 @@ rule train_vocabulary:
         corpus=rules.prepare_corpus.output.corpus,
     output:
         vocab=TRANSLATION_VOCAB,
+        record=TRANSLATION_VOCAB_RECORD,
     log:
         "results/logs/train_vocabulary.log",
     conda:

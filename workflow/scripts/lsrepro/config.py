@@ -177,7 +177,7 @@ def validate_config(
     if not problems:
         problems = _cross_reference_problems(config)
     if not problems and prepared is not None:
-        problems = _mirror_problems(config, prepared)
+        problems = _mirror_problems(config, prepared) + _built_problems(config)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
 
@@ -441,6 +441,13 @@ def _translation_problems(config: dict[str, Any]) -> list[str]:
     from lsrepro.translation.plan import problems
 
     return problems(config)
+
+
+def _built_problems(config: dict[str, Any]) -> list[str]:
+    """Config values against artifacts already built (lsrepro.translation.plan)."""
+    from lsrepro.translation.plan import built_problems
+
+    return built_problems(config)
 
 
 def _information_problems(config: dict[str, Any]) -> list[str]:

@@ -60,6 +60,54 @@ def vocab_path(config: dict[str, Any]) -> str:
     return f"{corpus_dir(config)}/vocab.model"
 
 
+def vocab_record_path(config: dict[str, Any]) -> str:
+    """The record train_vocabulary writes beside the model (lsrepro.data.vocab.save_vocab)."""
+    return f"{corpus_dir(config)}/vocab.json"
+
+
+def built_problems(config: dict[str, Any]) -> list[str]:
+    """Checks against the vocabulary already built (its record, if any), before any job: a
+    ``vocab.size`` below the corpus's characters, or a recipe's ``max_tokens`` below the longest
+    sentence pair in this vocabulary, would otherwise fail inside a job after Snakemake had
+    deleted the valid outputs the change invalidates."""
+    import json
+    from pathlib import Path
+
+    tr = section(config)
+    record_path = Path(vocab_record_path(config))
+    if not tr["run"] or not record_path.is_file():
+        return []
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, ValueError) as e:
+        return [f"{record_path}: unreadable vocabulary record ({e}); delete it and run again"]
+    out = []
+    want = tr["vocab"]
+    if want["size"] < record.get("min_size", 0):
+        out.append(
+            f"translation.vocab.size: {want['size']} is below the {record['min_size']} pieces "
+            f"corpus {tr['corpus']['name']!r} needs (its characters + 4 specials; {record_path})"
+        )
+    same_vocab = (
+        record.get("size") == want["size"] and record.get("model_type") == want["model_type"]
+    )
+    # Training leaves longer pairs out; token evaluation must fit every val and test pair.
+    longest_by_split = {
+        k: v for k, v in (record.get("longest_pair_tokens") or {}).items() if k != "train"
+    }
+    if same_vocab and longest_by_split:
+        split, longest = max(longest_by_split.items(), key=lambda kv: kv[1])
+        for name in dict.fromkeys(tr["experiments"][e]["recipe"] for e in tr["run"]):
+            max_tokens = tr["recipes"][name]["max_tokens"]
+            if max_tokens < longest:
+                out.append(
+                    f"translation.recipes.{name}.max_tokens: {max_tokens} is below the longest "
+                    f"sentence pair token evaluation must fit, {longest} tokens in split "
+                    f"{split!r} with this vocabulary ({record_path})"
+                )
+    return out
+
+
 def run_path(key: RunKey, stage: str, artifact: str) -> str:
     """``results/translation/{stage}/{fragment}/{artifact}`` (stage: train | evaluate)."""
     return f"{ROOT}/{stage}/{key.fragment}/{artifact}"
