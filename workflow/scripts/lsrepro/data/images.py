@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lsrepro.artifacts.checks import reading, rebuild
 from lsrepro.io import atomic_path, atomic_savez
 
 DATASETS = ("cifar10", "cifar100", "mnist")
@@ -305,7 +306,7 @@ def save_prepared(data: Prepared, path: Path) -> None:
 
 
 def load_prepared(path: Path) -> Prepared:
-    with np.load(path) as z:
+    with reading(path, "prepared dataset", "prepare_data"), np.load(path) as z:
         return Prepared(
             x_train=z["x_train"],
             y_train=z["y_train"],
@@ -386,10 +387,15 @@ def save_split(split: Split, path: Path) -> None:
 
 
 def load_split(path: Path) -> Split:
-    with np.load(path) as z:
+    """The split, checked against the digest split_data wrote (models carry it too)."""
+    with reading(path, "split", "split_data"), np.load(path) as z:
         split = Split(train=z["train"], val=z["val"], seed=int(z["seed"]))
-        if str(z["digest"]) != split.digest:
-            raise DataIntegrityError(f"{path}: split digest does not match its indices")
+        stored = str(z["digest"])
+    if stored != split.digest:
+        raise DataIntegrityError(
+            f"{path}: split digest does not match its indices (changed after split_data wrote "
+            f"it); {rebuild(path, 'split_data')}"
+        )
     return split
 
 
@@ -410,7 +416,7 @@ def prepare(
 
 
 def make_split(prepared: Path | str, val_size: int, seed: int, out: Path | str) -> Split:
-    with np.load(prepared) as z:
+    with reading(prepared, "prepared dataset", "prepare_data"), np.load(prepared) as z:
         labels = z["y_train"]
     split = draw_split(labels, val_size, seed)
     save_split(split, Path(out))
