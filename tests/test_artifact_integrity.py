@@ -222,3 +222,23 @@ def test_vocab_size_below_the_built_corpus_characters_is_rejected_before_any_job
     config["translation"]["vocab"]["size"] = 120
     with pytest.raises(ConfigError, match=r"translation\.vocab\.size: 120 is below the 130 pieces"):
         _validate(config)
+
+
+def test_snakemake_stops_before_any_job_when_max_tokens_is_below_the_built_pairs(tmp_path):
+    from workflow_runs import fresh_copy, snakemake
+
+    wd = fresh_copy(tmp_path)
+    record = wd / "results/translation/multi30k/vocab.json"
+    record.parent.mkdir(parents=True)
+    record.write_text(
+        '{"sha256": "00", "size": 8000, "model_type": "bpe", "min_size": 104, '
+        '"longest_pair_tokens": {"train": 300, "val": 120, "test_2016_flickr": 130}}'
+    )
+    (wd / "bad.yaml").write_text(
+        "translation:\n  recipes:\n    multi30k_transformer:\n      max_tokens: 100\n"
+    )
+    proc = snakemake("-n", "--configfile", "bad.yaml", cwd=wd, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "translation.recipes.multi30k_transformer.max_tokens: 100 is below" in output
+    assert "Job stats" not in output
