@@ -6,6 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from lsrepro import config as lsconfig  # noqa: E402
+from lsrepro import io as lsio  # noqa: E402
 from lsrepro import runs as lsruns  # noqa: E402
 from lsrepro.models import registry as lsregistry  # noqa: E402
 
@@ -18,6 +19,14 @@ lsconfig.validate_config(
     config_files=workflow.configfiles,
     prepared={d: f"results/data/{d}/prepared.npz" for d in config.get("datasets", {})},
 )
+
+
+# Temporary files that a killed job left beside an output no longer wanted (atomic writes:
+# .<name>.<random>.tmp) are removed before the jobs start (lsrepro.io.sweep_stale_temporaries).
+onstart:
+    for path in lsio.sweep_stale_temporaries("results"):
+        print(f"removed a stale temporary file: {path}", file=sys.stderr)
+
 
 # Run identity lives in lsrepro.runs: one {run} wildcard holds a run's path fragment, e.g.
 # cifar10_alexnet/alpha~0.1/seed~0 or, for a distilled student,
@@ -259,6 +268,12 @@ def train_runtime(wildcards, attempt):
     return lsregistry.train_minutes(get_recipe(wildcards), attempt, train_gpus(wildcards))
 
 
+def attempt_number(wildcards, attempt):
+    """The job's attempt (1, 2, ...), as `resources: attempt` of the GPU rules: their jobs
+    stop a retry of a failure that would recur (lsrepro.io.setup_logging)."""
+    return attempt
+
+
 def evaluate_runtime(wildcards, attempt):
     """Minutes for one evaluation job (inference on val, test and a train sample); ImageNet
     (~150k images through Inception-v4, decoded from JPEG) gets 3 h."""
@@ -442,6 +457,7 @@ from lsrepro.translation import plan as lstranslation  # noqa: E402
 TRANSLATION_RUNS = lstranslation.runs(config)
 TRANSLATION_CORPUS = lstranslation.corpus_path(config)
 TRANSLATION_VOCAB = lstranslation.vocab_path(config)
+TRANSLATION_VOCAB_RECORD = lstranslation.vocab_record_path(config)
 
 
 wildcard_constraints:

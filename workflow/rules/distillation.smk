@@ -16,6 +16,7 @@ rule cache_teacher_outputs:
     threads: 2
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=evaluate_runtime,
         mem_mb=8000,
     script:
@@ -42,6 +43,7 @@ rule distill:
     threads: 4
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=train_runtime,
         mem_mb=8000,
     params:

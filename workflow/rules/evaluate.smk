@@ -17,6 +17,7 @@ rule evaluate:
     threads: evaluate_threads
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=evaluate_runtime,
         mem_mb=evaluate_mem_mb,
     params:

@@ -35,6 +35,7 @@ rule estimate_information:
     threads: 2
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=evaluate_runtime,
         mem_mb=8000,
     params:

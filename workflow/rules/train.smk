@@ -17,6 +17,7 @@ rule train:
     threads: train_threads
     resources:
         gpu=train_gpus,
+        attempt=attempt_number,
         runtime=train_runtime,
         mem_mb=train_mem_mb,
     params:

@@ -27,6 +27,7 @@ rule train_vocabulary:
         corpus=rules.prepare_corpus.output.corpus,
     output:
         vocab=TRANSLATION_VOCAB,
+        record=TRANSLATION_VOCAB_RECORD,
     log:
         "results/logs/train_vocabulary.log",
     conda:
@@ -56,6 +57,7 @@ rule train_translation:
     threads: 4
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=translation_train_runtime,
         mem_mb=8000,
     params:
@@ -85,6 +87,7 @@ rule evaluate_tokens:
     threads: 2
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=evaluate_runtime,
         mem_mb=8000,
     params:
@@ -117,6 +120,7 @@ rule decode_beam:
     threads: 2
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=evaluate_runtime,
         mem_mb=8000,
     params:
@@ -256,6 +260,7 @@ rule project_translation:
     threads: 2
     resources:
         gpu=1,
+        attempt=attempt_number,
         runtime=evaluate_runtime,
         mem_mb=8000,
     params:

@@ -5,7 +5,7 @@ import logging
 from lsrepro.runtime import bind_gpu, describe, setup_logging
 from lsrepro.translation.files import decode_files
 
-setup_logging(snakemake.log[0])
+setup_logging(snakemake.log[0], attempt=snakemake.resources.get("attempt"))
 beam = snakemake.params.beam
 # Bind before anything touches CUDA: this job sees only its own GPU (or none).
 with bind_gpu(snakemake.resources.get("gpu", 0)) as binding:

@@ -5,7 +5,7 @@ import logging
 from lsrepro.information.files import estimate_information_file
 from lsrepro.runtime import bind_gpu, describe, setup_logging
 
-setup_logging(snakemake.log[0])
+setup_logging(snakemake.log[0], attempt=snakemake.resources.get("attempt"))
 # Bind before anything touches CUDA: this job sees only its own GPU (or none).
 with bind_gpu(snakemake.resources.get("gpu", 0)) as binding:
     logging.getLogger("estimate_information").info("%s", describe(binding))

@@ -7,7 +7,7 @@ import torch
 from lsrepro.evaluation.files import evaluate_files
 from lsrepro.runtime import bind_gpu, describe, setup_logging
 
-setup_logging(snakemake.log[0])
+setup_logging(snakemake.log[0], attempt=snakemake.resources.get("attempt"))
 torch.set_num_threads(snakemake.threads)
 settings = snakemake.params.evaluate
 # Bind before anything touches CUDA: this job sees only its own GPU (or none).

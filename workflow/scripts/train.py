@@ -2,14 +2,13 @@
 saved; the retry resumes)."""
 
 import logging
-import sys
 from pathlib import Path
 
-from lsrepro.runtime import bind_gpu, describe, setup_logging
+from lsrepro.runtime import bind_gpu, describe, exit_for_retry, setup_logging
 from lsrepro.training import Preempted
 from lsrepro.training.files import train_classifier_files
 
-setup_logging(snakemake.log[0])
+setup_logging(snakemake.log[0], attempt=snakemake.resources.get("attempt"))
 log = logging.getLogger("train")
 teacher = snakemake.params.get("teacher")  # distill only: {mode: cached | online}
 if teacher is not None:
@@ -36,5 +35,4 @@ try:
             gpus=snakemake.resources.get("gpu", 0),  # ImageNet on a cluster: data-parallel
         )
 except Preempted as stop:
-    log.warning("%s", stop)
-    sys.exit(Preempted.exit_code)
+    exit_for_retry(stop)

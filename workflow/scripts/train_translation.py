@@ -2,14 +2,13 @@
 saved; the retry resumes)."""
 
 import logging
-import sys
 from pathlib import Path
 
-from lsrepro.runtime import bind_gpu, describe, setup_logging
+from lsrepro.runtime import bind_gpu, describe, exit_for_retry, setup_logging
 from lsrepro.training import Preempted
 from lsrepro.translation.files import train_translation_files
 
-setup_logging(snakemake.log[0])
+setup_logging(snakemake.log[0], attempt=snakemake.resources.get("attempt"))
 log = logging.getLogger("train_translation")
 run = snakemake.params.run
 try:
@@ -27,5 +26,4 @@ try:
             run=run,
         )
 except Preempted as stop:
-    log.warning("%s", stop)
-    sys.exit(Preempted.exit_code)
+    exit_for_retry(stop)

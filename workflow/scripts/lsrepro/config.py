@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import numpy as np
 import yaml
 
-from lsrepro.data.images import CIFAR10_CLASSES
+from lsrepro.data.images import CIFAR10_CLASSES, class_quotas
 from lsrepro.models import registry
 from lsrepro.models.registry import validate_model_spec
 from lsrepro.runs import RunKey, TeacherKey, fmt_float
@@ -93,6 +94,15 @@ class DatasetFacts:
     train_size: int  # examples in the official training set (train + validation splits)
     image_size: int | None  # side length in pixels (None: images of any size, ImageNet)
     classes: tuple[str, ...]  # class names in label order, as the prepared file stores them
+    class_counts: tuple[int, ...]  # training-set examples per class, in label order
+
+    def train_split_counts(self, val_size: int) -> dict[str, int]:
+        """Class name -> examples in the training split once ``val_size`` are held out
+        (the stratified draw of :func:`lsrepro.data.draw_split`)."""
+        if not self.class_counts:  # not listed (ImageNet): nothing to check against
+            return {}
+        left = np.asarray(self.class_counts) - class_quotas(self.class_counts, val_size)
+        return dict(zip(self.classes, (int(n) for n in left), strict=True))
 
 
 # CIFAR-100's fine label names in label order (the dataset's ``meta`` file: alphabetical).
@@ -120,11 +130,17 @@ def imagenet_wnids() -> tuple[str, ...]:
 
 
 DATASET_FACTS = {
-    "cifar10": DatasetFacts(50_000, 32, CIFAR10_CLASSES),
-    "cifar100": DatasetFacts(50_000, 32, CIFAR100_CLASSES),
-    "mnist": DatasetFacts(60_000, 28, tuple(str(i) for i in range(10))),
-    # ILSVRC-2012 train; a copy may hold fewer (datasets.imagenet.expect, e.g. tests).
-    "imagenet": DatasetFacts(1_281_167, None, imagenet_wnids()),
+    # ILSVRC-2012 train; a copy may hold fewer (datasets.imagenet.expect, e.g. tests). Its
+    # classes hold 732-1,300 images each: no per-class counts are listed.
+    "imagenet": DatasetFacts(1_281_167, None, imagenet_wnids(), ()),
+    "cifar10": DatasetFacts(50_000, 32, CIFAR10_CLASSES, (5_000,) * 10),
+    "cifar100": DatasetFacts(50_000, 32, CIFAR100_CLASSES, (500,) * 100),
+    "mnist": DatasetFacts(
+        60_000,
+        28,
+        tuple(str(i) for i in range(10)),
+        (5_923, 6_742, 5_958, 6_131, 5_842, 5_421, 5_918, 6_265, 5_851, 5_949),
+    ),
 }
 
 
@@ -179,7 +195,7 @@ def validate_config(
     if not problems:
         problems = _cross_reference_problems(config)
     if not problems and prepared is not None:
-        problems = _mirror_problems(config, prepared)
+        problems = _mirror_problems(config, prepared) + _built_problems(config)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
 
@@ -416,6 +432,7 @@ def _distillation_problems(config: dict[str, Any]) -> list[str]:
                 f"{key}: teacher {entry['teacher']!r} ({teacher['dataset']}) and student "
                 f"{entry['student']!r} ({student['dataset']}) train on different datasets"
             )
+        problems += _grid_duplicates(key, entry["grid"])
         for i, cell in enumerate(entry["grid"]):
             for alpha in cell["teacher_alphas"]:
                 if alpha not in teacher["alphas"]:
@@ -439,14 +456,37 @@ def _distillation_problems(config: dict[str, Any]) -> list[str]:
     for figure in ("fig5", "mnist_toy"):
         entry = section.get(figure) or {}
         for role, name in entry.items():
-            sets_ = (
-                set(students)
-                if role in ("students", "student_A", "student_B")
-                else set(config["experiments"])
-            )
-            if name not in sets_:
+            is_set = role in ("students", "student_A", "student_B")
+            if name not in (students if is_set else config["experiments"]):
                 problems.append(f"distillation.{figure}.{role}: unknown {name!r}")
+            elif name not in (section.get("run", []) if is_set else config["run"]):
+                # Without this the figure and its tables would leave the DAG without a word.
+                where = "distillation.run" if is_set else "run"
+                problems.append(
+                    f"distillation.{figure}.{role}: {'student set' if is_set else 'experiment'} "
+                    f"{name!r} is not in {where}, so {figure} would not be made (add it, or "
+                    f"write distillation.{figure}: null)"
+                )
     return problems + _information_problems(config)
+
+
+def _grid_duplicates(key: str, grid: list[dict[str, Any]]) -> list[str]:
+    """A (teacher alpha, T) pair given twice in a student set's grid names one run twice."""
+    problems = []
+    seen: set[tuple[float, float]] = set()
+    for i, cell in enumerate(grid):
+        for field in ("teacher_alphas", "temperatures"):
+            if len(set(cell[field])) != len(cell[field]):
+                problems.append(f"{key}.grid[{i}].{field}: duplicate values {cell[field]}")
+        for alpha in dict.fromkeys(cell["teacher_alphas"]):
+            for t in dict.fromkeys(cell["temperatures"]):
+                if (alpha, t) in seen:
+                    problems.append(
+                        f"{key}.grid: teacher alpha {alpha} at T = {t} is given twice "
+                        f"(again in grid[{i}])"
+                    )
+                seen.add((alpha, t))
+    return problems
 
 
 def _translation_problems(config: dict[str, Any]) -> list[str]:
@@ -454,6 +494,13 @@ def _translation_problems(config: dict[str, Any]) -> list[str]:
     from lsrepro.translation.plan import problems
 
     return problems(config)
+
+
+def _built_problems(config: dict[str, Any]) -> list[str]:
+    """Config values against artifacts already built (lsrepro.translation.plan)."""
+    from lsrepro.translation.plan import built_problems
+
+    return built_problems(config)
 
 
 def _information_problems(config: dict[str, Any]) -> list[str]:
@@ -476,6 +523,15 @@ def _information_problems(config: dict[str, Any]) -> list[str]:
         for label in section.get("classes", []):
             if label not in classes:
                 problems.append(f"information.classes: {label!r} is not a {dataset} class")
+        val_size = config["datasets"][dataset]["val_size"]
+        counts = DATASET_FACTS[dataset].train_split_counts(val_size)
+        for label in section.get("classes", []):
+            if label in counts and section["per_class"] > counts[label]:
+                problems.append(
+                    f"information.per_class: {section['per_class']} exceeds the "
+                    f"{counts[label]} examples of class {label!r} in the {dataset} training "
+                    f"split (datasets.{dataset}.val_size: {val_size})"
+                )
     return problems
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,11 +40,88 @@ def atomic_path(path: Path | str, suffix: str = ".tmp") -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+class DiskFullError(OSError):
+    """A write failed because its file system is full (or over quota); names the path."""
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full_cause(error: BaseException | None) -> OSError | None:
+    """The ENOSPC/EDQUOT OSError somewhere in ``error``'s chain, or None. Writers that wrap the
+    file object (torch.save: "unexpected pos"; zipfile) raise their own error on top of it."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in _FULL:
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _disk_full_error(path: Path, cause: OSError) -> DiskFullError:
+    try:
+        free = f"{shutil.disk_usage(path.parent).free / 2**20:.1f} MiB free there now"
+    except OSError:
+        free = "free space unknown"
+    return DiskFullError(
+        cause.errno,
+        f"{os.strerror(cause.errno)} while writing {path} ({free}, after the unfinished file "
+        f"was removed); free space on that file system and run the workflow again: finished "
+        f"outputs are untouched and training resumes from its last checkpoint",
+        str(path),
+    )
+
+
+#: A temporary file of :func:`atomic_path` untouched this long belongs to no running writer.
+STALE_AFTER_S = 3600
+_TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # mkstemp(prefix=".name.", ".tmp")
+
+
+def sweep_stale_temporaries(root: Path | str, older_than_s: float = STALE_AFTER_S) -> list[Path]:
+    """Delete the temporary files that killed writers left under ``root`` (atomic_path's
+    ``.<name>.<random>.tmp``) and that nothing has written for ``older_than_s`` seconds.
+
+    atomic_path removes those of a path when the path is written again; this sweep (run by
+    Snakemake's ``onstart``, under its directory lock) removes those of outputs no longer
+    wanted. A writer still running elsewhere (a cluster job of a killed ``snakemake``) keeps
+    its file's mtime fresh, so it is left alone. Returns the removed paths.
+    """
+    import time
+
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    cutoff = time.time() - older_than_s
+    removed = []
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            if not _TEMPORARY.match(name):
+                continue
+            path = Path(dirpath) / name
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(path)
+            except FileNotFoundError:
+                continue  # its writer finished meanwhile
+    return sorted(removed)
+
+
 def atomic_write(path: Path | str, write: Callable[[IO[bytes]], Any]) -> None:
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
+    """Write ``path`` through ``write(f)`` atomically; a full disk raises :class:`DiskFullError`
+    naming the path (whatever error the writer raised on top of ENOSPC)."""
+    path = Path(path)
+    try:
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+    except Exception as e:
+        cause = disk_full_cause(e)
+        if cause is None or isinstance(e, DiskFullError):
+            raise
+        raise _disk_full_error(path, cause) from e
 
 
 def atomic_savez(path: Path | str, **arrays: np.ndarray) -> None:

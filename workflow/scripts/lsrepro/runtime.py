@@ -34,10 +34,12 @@ Settings (environment variables, because they describe the machine, not the expe
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
@@ -47,6 +49,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+
+from lsrepro.io import DiskFullError, disk_full_cause, write_json
 
 log = logging.getLogger(__name__)
 
@@ -271,8 +275,36 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def setup_logging(log_file: Path | str | None) -> None:
-    """Log INFO to ``log_file`` (a Snakemake job's ``log:``) and to stderr."""
+#: Exit code of a job that a retry can finish (EX_TEMPFAIL): preempted, checkpoint saved.
+RETRY_EXIT_CODE = 75
+# Errors a second attempt can get past; every other uncaught error fails the same way again.
+_TRANSIENT = (ConnectionError, TimeoutError, KeyboardInterrupt)
+_job: dict[str, Any] = {}  # the running job's log and attempt (set by setup_logging)
+
+
+def attempt_log(log_file: Path | str, attempt: int) -> Path:
+    """Where attempt ``attempt`` of a job keeps its log once it has failed (Snakemake deletes
+    the declared log before the next attempt runs): ``train/x.log`` -> ``train/x.attempt~1.log``."""
+    log = Path(log_file)
+    return log.with_name(f"{log.stem}.attempt~{attempt}{log.suffix}")
+
+
+def failure_record(log_file: Path | str) -> Path:
+    """JSON beside the log: the attempt that failed in a way no retry can fix, and its error."""
+    log = Path(log_file)
+    return log.with_name(f"{log.stem}.failed.json")
+
+
+def setup_logging(log_file: Path | str | None, attempt: int | None = None) -> None:
+    """Log INFO to ``log_file`` (a Snakemake job's ``log:``) and to stderr.
+
+    With ``attempt`` (the rule's ``resources: attempt``), retries are limited to what a retry
+    can fix. A failed attempt keeps its log as :func:`attempt_log`; one that failed with an
+    error that will recur (divergence, corrupt input, a full disk: any uncaught error but a
+    transient one) also writes :func:`failure_record`, and a later attempt of the same run
+    finds it and stops at once, saying why. Preemption (:func:`exit_for_retry`, exit 75) and
+    a killed job (no record) are retried. Attempt 1 of a new ``snakemake`` run starts clean.
+    """
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
@@ -283,12 +315,69 @@ def setup_logging(log_file: Path | str | None) -> None:
         force=True,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    _job.clear()
+    if log_file and attempt is not None:
+        _job.update(log=Path(log_file), attempt=int(attempt))
+        _refuse_a_pointless_retry(Path(log_file), int(attempt))
 
     def log_uncaught(kind: type[BaseException], error: BaseException, tb: Any) -> None:
         # Snakemake points at a failed job's log file: the error must be in it, not only on stderr.
-        logging.getLogger("lsrepro").critical("job failed", exc_info=(kind, error, tb))
+        log = logging.getLogger("lsrepro")
+        log.critical("job failed", exc_info=(kind, error, tb))
+        full = disk_full_cause(error)
+        if full is not None and not isinstance(error, DiskFullError):
+            # show-failed-logs shows the end of the log: say the real cause last, plainly.
+            where = f" ({full.filename})" if full.filename else ""
+            log.critical(
+                "job failed because the disk is full: %s%s; free space and run again",
+                os.strerror(full.errno),
+                where,
+            )
+        if _job and not isinstance(error, _TRANSIENT):
+            record = {"attempt": _job["attempt"], "error": f"{kind.__name__}: {error}"}
+            write_json(failure_record(_job["log"]), record)
+        _keep_attempt_log()
 
     sys.excepthook = log_uncaught
+
+
+def _refuse_a_pointless_retry(log: Path, attempt: int) -> None:
+    record = failure_record(log)
+    if attempt <= 1:
+        record.unlink(missing_ok=True)  # a new snakemake run: the user may have fixed it
+        return
+    if not record.is_file():
+        logging.getLogger("lsrepro").info(
+            "attempt %d: the previous attempt was stopped (preempted or killed); its log: %s",
+            attempt,
+            attempt_log(log, attempt - 1),
+        )
+        return
+    failed = json.loads(record.read_text())
+    logging.getLogger("lsrepro").critical(
+        "not retried, it would fail the same way: attempt %d failed with %s (log: %s). Fix the "
+        "cause and run the workflow again",
+        failed["attempt"],
+        failed["error"].splitlines()[0] if failed["error"] else "an error",
+        attempt_log(log, failed["attempt"]),
+    )
+    raise SystemExit(1)
+
+
+def _keep_attempt_log() -> None:
+    if not _job or not _job["log"].is_file():
+        return
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    shutil.copyfile(_job["log"], attempt_log(_job["log"], _job["attempt"]))
+
+
+def exit_for_retry(reason: object) -> None:
+    """End a job that a retry can finish (preempted, checkpoint saved): log ``reason``, keep
+    this attempt's log and exit with :data:`RETRY_EXIT_CODE`."""
+    logging.getLogger("lsrepro").warning("%s; exit %d, a retry resumes", reason, RETRY_EXIT_CODE)
+    _keep_attempt_log()
+    sys.exit(RETRY_EXIT_CODE)
 
 
 def pick_device() -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lsrepro.io import atomic_savez
+from lsrepro.artifacts.checks import load_npz, save_npz
 
 KEYS = ("logits", "labels", "features", "weight", "bias", "index", "class_names")
 
@@ -73,12 +73,11 @@ def save(path: Path | str, **arrays: np.ndarray) -> None:
         "class_names": np.asarray(arrays["class_names"]),
     }
     validate(out, str(path))
-    atomic_savez(path, **out)
+    save_npz(path, **out)
 
 
 def load(path: Path | str) -> dict[str, np.ndarray]:
-    """The arrays of an evaluation file, validated."""
-    with np.load(path) as z:
-        arrays = {key: z[key] for key in z.files}
+    """The arrays of an evaluation file, digest checked and validated."""
+    arrays = load_npz(path, "evaluation arrays", "evaluate")
     validate(arrays, str(path))
     return arrays

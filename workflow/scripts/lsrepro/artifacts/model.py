@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from lsrepro.artifacts.checks import ArtifactError
 from lsrepro.data.images import DataIntegrityError
 from lsrepro.models import build_model
 
@@ -44,9 +45,10 @@ def load_model(
         meta = blob["metadata"]
         spec = meta["recipe"]["model"]
     except Exception as err:
-        raise ValueError(
-            f"{path} is not a model file of this workflow (state_dict + metadata with the "
-            f"recipe): {type(err).__name__}: {err}"
+        raise ArtifactError(
+            f"{path}: unreadable model file, or not one of this workflow (state_dict + metadata "
+            f"with the recipe): {type(err).__name__}: {err}; rebuild it with snakemake "
+            f"--forcerun on the rule that wrote it (train, distill or train_translation)"
         ) from err
     model = build_model(spec, **build_args_of(meta))
     model.load_state_dict(blob["state_dict"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lsrepro.io import atomic_savez
+from lsrepro.artifacts.checks import load_npz, save_npz
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class TeacherCache:
 def save_teacher_cache(path: Path | str, cache: TeacherCache) -> None:
     if not np.isfinite(cache.logits).all():
         raise ValueError(f"{path}: the teacher produced non-finite logits")
-    atomic_savez(
+    save_npz(
         path,
         logits=cache.logits.astype(np.float32),
         split_digest=np.asarray(cache.split_digest),
@@ -33,13 +33,14 @@ def save_teacher_cache(path: Path | str, cache: TeacherCache) -> None:
 
 
 def load_teacher_cache(path: Path | str) -> TeacherCache:
-    with np.load(path) as z:
-        logits = z["logits"]
-        if logits.ndim != 3 or logits.shape[1] != 2:
-            raise ValueError(f"{path}: teacher logits must be (N, 2, K), got {logits.shape}")
-        return TeacherCache(
-            logits=logits,
-            split_digest=str(z["split_digest"]),
-            teacher_fingerprint=str(z["teacher_fingerprint"]),
-            teacher_model=str(z["teacher_model"]),
-        )
+    """The cache, its digest checked; a damaged file is an ArtifactError naming it."""
+    z = load_npz(path, "teacher cache", "cache_teacher_outputs")
+    logits = z["logits"]
+    if logits.ndim != 3 or logits.shape[1] != 2:
+        raise ValueError(f"{path}: teacher logits must be (N, 2, K), got {logits.shape}")
+    return TeacherCache(
+        logits=logits,
+        split_digest=str(z["split_digest"]),
+        teacher_fingerprint=str(z["teacher_fingerprint"]),
+        teacher_model=str(z["teacher_model"]),
+    )

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lsrepro.artifacts.checks import rebuild
 from lsrepro.data.images import DataIntegrityError, md5sum, verify_md5
 from lsrepro.io import atomic_path, atomic_write
 
@@ -323,7 +324,9 @@ def load_corpus(path: Path | str) -> Corpus:
     try:
         doc = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
     except (OSError, EOFError, ValueError) as err:
-        raise DataIntegrityError(f"{path}: not a readable corpus artifact ({err})") from err
+        raise DataIntegrityError(
+            f"{path}: not a readable corpus artifact ({err}); {rebuild(path, 'prepare_corpus')}"
+        ) from err
     if doc.get("format") != FORMAT:
         raise DataIntegrityError(f"{path}: format {doc.get('format')!r}, expected {FORMAT!r}")
     corpus = Corpus(
@@ -336,6 +339,7 @@ def load_corpus(path: Path | str) -> Corpus:
     actual = corpus.digest()
     if actual != doc["digest"]:
         raise DataIntegrityError(
-            f"{path}: corpus digest mismatch, expected {doc['digest']}, got {actual}"
+            f"{path}: corpus digest mismatch, expected {doc['digest']}, got {actual} (changed "
+            f"after prepare_corpus wrote it); {rebuild(path, 'prepare_corpus')}"
         )
     return corpus

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lsrepro.artifacts.checks import reading, rebuild
 from lsrepro.io import atomic_path, atomic_savez
 
 DATASETS = ("cifar10", "cifar100", "mnist")
@@ -305,7 +306,7 @@ def save_prepared(data: Prepared, path: Path) -> None:
 
 
 def load_prepared(path: Path) -> Prepared:
-    with np.load(path) as z:
+    with reading(path, "prepared dataset", "prepare_data"), np.load(path) as z:
         return Prepared(
             x_train=z["x_train"],
             y_train=z["y_train"],
@@ -331,6 +332,17 @@ class Split:
         return h.hexdigest()[:16]
 
 
+def class_quotas(counts: np.ndarray | list[int], size: int) -> np.ndarray:
+    """Examples of each class in a stratified subset of ``size``: size * n_c / n rounded by
+    largest remainder (torch-free: config validation uses it to bound per-class draws)."""
+    counts = np.asarray(counts)
+    exact = size * counts / counts.sum()
+    quota = np.floor(exact).astype(int)
+    shortfall = size - quota.sum()
+    quota[np.argsort(-(exact - quota), kind="stable")[:shortfall]] += 1
+    return quota
+
+
 def stratified_subset(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
     """Sorted indices of ``size`` examples drawn uniformly within each class from ``seed``.
 
@@ -340,10 +352,7 @@ def stratified_subset(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
     labels = np.asarray(labels)
     n = len(labels)
     classes, counts = np.unique(labels, return_counts=True)
-    exact = size * counts / n
-    quota = np.floor(exact).astype(int)
-    shortfall = size - quota.sum()
-    quota[np.argsort(-(exact - quota), kind="stable")[:shortfall]] += 1
+    quota = class_quotas(counts, size)
     perm = np.random.default_rng(seed).permutation(n)
     shuffled = labels[perm]
     chosen = [perm[shuffled == c][:q] for c, q in zip(classes, quota, strict=True)]
@@ -378,10 +387,15 @@ def save_split(split: Split, path: Path) -> None:
 
 
 def load_split(path: Path) -> Split:
-    with np.load(path) as z:
+    """The split, checked against the digest split_data wrote (models carry it too)."""
+    with reading(path, "split", "split_data"), np.load(path) as z:
         split = Split(train=z["train"], val=z["val"], seed=int(z["seed"]))
-        if str(z["digest"]) != split.digest:
-            raise DataIntegrityError(f"{path}: split digest does not match its indices")
+        stored = str(z["digest"])
+    if stored != split.digest:
+        raise DataIntegrityError(
+            f"{path}: split digest does not match its indices (changed after split_data wrote "
+            f"it); {rebuild(path, 'split_data')}"
+        )
     return split
 
 
@@ -412,7 +426,7 @@ def prepare(
 
 
 def make_split(prepared: Path | str, val_size: int, seed: int, out: Path | str) -> Split:
-    with np.load(prepared) as z:
+    with reading(prepared, "prepared dataset", "prepare_data"), np.load(prepared) as z:
         labels = z["y_train"]
     split = draw_split(labels, val_size, seed)
     save_split(split, Path(out))

@@ -21,12 +21,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import sentencepiece as spm
 
-from lsrepro.io import atomic_write
+from lsrepro.artifacts.checks import ArtifactError, reading, rebuild
+from lsrepro.io import atomic_write, write_json
+
+log = logging.getLogger(__name__)
 
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 MODEL_TYPES = ("bpe", "unigram")
@@ -123,18 +129,49 @@ def train_vocab(
     return Vocab(buffer.getvalue())
 
 
-def save_vocab(vocab: Vocab, path: Path | str) -> str:
-    """Write the model file (the pinned artifact); returns its sha256."""
+def vocab_record_path(path: Path | str) -> Path:
+    """The record :func:`save_vocab` writes beside the model: ``vocab.model`` -> ``vocab.json``."""
+    return Path(path).with_suffix(".json")
+
+
+def save_vocab(vocab: Vocab, path: Path | str, **facts: Any) -> str:
+    """Write the model file (the pinned artifact) and its record (sha256, size and ``facts``,
+    e.g. the corpus digest); returns the sha256. Every :func:`load_vocab` checks the file
+    against the record, so a vocabulary changed in place is never used."""
+    record = {"sha256": vocab.sha256, "size": len(vocab), **facts}
+    write_json(vocab_record_path(path), record)
     atomic_write(path, lambda f: f.write(vocab.model_bytes))
     return vocab.sha256
 
 
+def read_vocab_record(path: Path | str) -> dict[str, Any] | None:
+    """The record beside a model file, or None (a file written before records existed)."""
+    record = vocab_record_path(path)
+    if not record.is_file():
+        return None
+    with reading(record, "vocabulary record", "train_vocabulary"):
+        return json.loads(record.read_text())
+
+
 def load_vocab(path: Path | str, expected_sha256: str | None = None) -> Vocab:
-    """Load a model file; with ``expected_sha256`` a different file is an error naming both."""
+    """Load a model file, checked against the sha256 its record holds (and ``expected_sha256``,
+    e.g. the one a model was trained on); every mismatch or unreadable file names the path."""
     path = Path(path)
-    if not path.is_file():
-        raise VocabError(f"{path}: vocabulary model file missing")
-    vocab = Vocab(path.read_bytes())
+    with reading(path, "vocabulary", "train_vocabulary"):
+        vocab = Vocab(path.read_bytes())
+    record = read_vocab_record(path)
+    if record is None:
+        log.warning(
+            "%s: no %s beside it (written before records); not checked",
+            path,
+            vocab_record_path(path).name,
+        )
+    elif record["sha256"] != vocab.sha256:
+        raise ArtifactError(
+            f"{path}: vocabulary sha256 {vocab.sha256[:16]} does not match the "
+            f"{record['sha256'][:16]} train_vocabulary recorded in {vocab_record_path(path)}: "
+            f"the file was changed after it was written; {rebuild(path, 'train_vocabulary')}"
+        )
     if expected_sha256 is not None and vocab.sha256 != expected_sha256:
         raise VocabError(
             f"{path}: vocabulary sha256 mismatch, expected {expected_sha256}, got {vocab.sha256}"

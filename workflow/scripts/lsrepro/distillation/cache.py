@@ -21,6 +21,7 @@ from lsrepro.artifacts.model import load_model_on_split
 from lsrepro.artifacts.teacher_cache import TeacherCache, save_teacher_cache
 from lsrepro.data import augment
 from lsrepro.data.images import load_prepared, load_split
+from lsrepro.progress import progress
 from lsrepro.runtime import pick_device
 from lsrepro.training import precision
 
@@ -38,7 +39,7 @@ def teacher_outputs(
     """uint8 (N, H, W, C) images -> float32 (N, 2, K) logits on (image, mirrored image)."""
     model.eval()
     out = []
-    for start in range(0, len(images), batch_size):
+    for start in progress(range(0, len(images), batch_size), "teacher outputs", "batches"):
         x = torch.from_numpy(images[start : start + batch_size]).to(device)
         plain = model(augment.eval_batch(x, spec)).float()
         mirrored = model(augment.eval_batch(x.flip(2), spec)).float()  # (B, H, W, C): W is dim 2

@@ -57,7 +57,7 @@ def evaluate_files(
     for name, index in rows.items():
         x, y = (data.x_test, data.y_test) if name == "test" else (data.x_train, data.y_train)
         with fast_path:
-            logits, features = infer(model, x[index], spec, batch_size, device)
+            logits, features = infer(model, x[index], spec, batch_size, device, f"evaluate {name}")
         save_evaluation(
             Path(outputs[name]),
             model=model,

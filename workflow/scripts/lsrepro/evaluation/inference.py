@@ -11,6 +11,7 @@ import torch
 from lsrepro.artifacts import evaluation as artifact
 from lsrepro.data import augment
 from lsrepro.models import Classifier
+from lsrepro.progress import progress
 
 
 @torch.no_grad()
@@ -20,11 +21,12 @@ def infer(
     spec: augment.InputSpec,
     batch_size: int = 500,
     device: str | torch.device = "cpu",
+    what: str = "inference",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Un-augmented forward pass. images: uint8 (N, H, W, C) -> logits (N, K), features (N, D)."""
     model.eval()
     logits, features = [], []
-    for start in range(0, len(images), batch_size):
+    for start in progress(range(0, len(images), batch_size), what, unit="batches"):
         x = torch.from_numpy(images[start : start + batch_size]).to(device)
         feats = model.features(augment.eval_batch(x, spec))  # (B, D)
         features.append(feats.float().cpu())

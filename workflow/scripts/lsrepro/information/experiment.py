@@ -27,6 +27,7 @@ import torch
 from lsrepro.artifacts.model import load_model
 from lsrepro.data import augment
 from lsrepro.information.estimator import estimate_information
+from lsrepro.progress import progress
 from lsrepro.representation.projection import select_examples as _select_examples
 from lsrepro.training import precision
 
@@ -130,7 +131,7 @@ def logit_differences(
     device = torch.device(device)
     x = torch.from_numpy(images).to(device)
     out = np.empty((draws, images.shape[0]), dtype=np.float64)
-    for draw in range(draws):
+    for draw in progress(range(draws), f"logit differences ({draws} draws)", "draws"):
         # (N, C, h, w); which images were mirrored does not matter here
         batch, _ = augment.train_batch(x, spec, augmentation_generator(seed, draw))
         for start in range(0, batch.shape[0], batch_size):
@@ -200,7 +201,7 @@ def information_curve(
         return y, meta
 
     rows, specs = [], set()
-    for path in map(Path, snapshot_paths):
+    for path in progress(list(map(Path, snapshot_paths)), "MI per snapshot", "snapshots"):
         y, meta = run(path, draws)
         if "step" not in meta:
             raise ValueError(f"{path}: snapshot metadata has no 'step'")

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from lsrepro.artifacts.checks import reading
 from lsrepro.data.images import load_prepared, load_split
 from lsrepro.information.experiment import CURVE_COLUMNS, information_curve, select_examples
 from lsrepro.io import atomic_savez, write_csv
@@ -138,7 +139,7 @@ def estimate_information_file(
 
     torch.set_num_threads(int(threads))
     paths = snapshot_paths(snapshots_dir)
-    with np.load(examples) as z:
+    with reading(examples, "MI examples", "select_information_examples"), np.load(examples) as z:
         rows, labels = z["rows"], z["labels"]
         classes = (int(z["classes"][0]), int(z["classes"][1]))
     data = load_prepared(Path(prepared))

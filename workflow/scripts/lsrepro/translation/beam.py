@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import torch
 
 from lsrepro.models.transformer import Seq2SeqTransformer
+from lsrepro.progress import progress
 from lsrepro.translation.batching import pad_batch
 
 
@@ -250,7 +251,8 @@ def translate(
     order = sorted(range(len(src_ids)), key=lambda i: len(src_ids[i]))
     tokens: list[list[int]] = [[] for _ in src_ids]
     scores = [0.0] * len(src_ids)
-    for start in range(0, len(order), max_sentences):
+    what = f"{'beam' if beam_size > 1 else 'greedy'} decoding at T = {temperature}"
+    for start in progress(range(0, len(order), max_sentences), what, "batches"):
         chunk = order[start : start + max_sentences]
         src, _, _ = pad_batch(
             [src_ids[i] for i in chunk],

@@ -128,7 +128,24 @@ def train_vocabulary_file(
     vocab = train_vocab_model(
         data.src("train") + data.tgt("train"), vocab_size=size, model_type=model_type
     )
-    save_vocab(vocab, out)
+    # The record beside the model: its digest for every consumer, and the facts config
+    # validation checks before any job (translation.plan.built_problems).
+    longest = {}
+    for split in data.splits:
+        src, tgt = _encoded(vocab, data, split)
+        # batching counts a pair as source + EOS and BOS + target tokens
+        longest[split] = max(
+            (len(a) + len(b) + 2 for a, b in zip(src, tgt, strict=True)), default=0
+        )
+    chars = sum(1 for piece in vocab.pieces() if len(piece) == 1)
+    save_vocab(
+        vocab,
+        out,
+        model_type=model_type,
+        corpus_digest=data.digest(),
+        min_size=chars + 4,  # every character of the training split + pad, unk, bos, eos
+        longest_pair_tokens=longest,
+    )
     log.info("vocabulary: %d pieces (%s), sha256 %s", len(vocab), model_type, vocab.sha256)
     return vocab
 

@@ -27,6 +27,10 @@ ROOT = "results/translation"
 MULTI30K = "multi30k"
 #: Test splits of the Multi30k task-1 release (everything but train and val).
 MULTI30K_TEST_SPLITS = tuple(s for s in MULTI30K_SPLITS if s not in ("train", "val"))
+#: Smallest joint vocabulary sentencepiece trains on Multi30k's training split (en + de):
+#: 100 characters at character_coverage 1.0 + 4 special pieces (tests/test_config_malformed.py
+#: checks it against the mirror: 103 fails, 104 trains).
+MULTI30K_MIN_VOCAB = 104
 
 
 def section(config: dict[str, Any]) -> dict[str, Any]:
@@ -54,6 +58,54 @@ def corpus_path(config: dict[str, Any]) -> str:
 
 def vocab_path(config: dict[str, Any]) -> str:
     return f"{corpus_dir(config)}/vocab.model"
+
+
+def vocab_record_path(config: dict[str, Any]) -> str:
+    """The record train_vocabulary writes beside the model (lsrepro.data.vocab.save_vocab)."""
+    return f"{corpus_dir(config)}/vocab.json"
+
+
+def built_problems(config: dict[str, Any]) -> list[str]:
+    """Checks against the vocabulary already built (its record, if any), before any job: a
+    ``vocab.size`` below the corpus's characters, or a recipe's ``max_tokens`` below the longest
+    sentence pair in this vocabulary, would otherwise fail inside a job after Snakemake had
+    deleted the valid outputs the change invalidates."""
+    import json
+    from pathlib import Path
+
+    tr = section(config)
+    record_path = Path(vocab_record_path(config))
+    if not tr["run"] or not record_path.is_file():
+        return []
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, ValueError) as e:
+        return [f"{record_path}: unreadable vocabulary record ({e}); delete it and run again"]
+    out = []
+    want = tr["vocab"]
+    if want["size"] < record.get("min_size", 0):
+        out.append(
+            f"translation.vocab.size: {want['size']} is below the {record['min_size']} pieces "
+            f"corpus {tr['corpus']['name']!r} needs (its characters + 4 specials; {record_path})"
+        )
+    same_vocab = (
+        record.get("size") == want["size"] and record.get("model_type") == want["model_type"]
+    )
+    # Training leaves longer pairs out; token evaluation must fit every val and test pair.
+    longest_by_split = {
+        k: v for k, v in (record.get("longest_pair_tokens") or {}).items() if k != "train"
+    }
+    if same_vocab and longest_by_split:
+        split, longest = max(longest_by_split.items(), key=lambda kv: kv[1])
+        for name in dict.fromkeys(tr["experiments"][e]["recipe"] for e in tr["run"]):
+            max_tokens = tr["recipes"][name]["max_tokens"]
+            if max_tokens < longest:
+                out.append(
+                    f"translation.recipes.{name}.max_tokens: {max_tokens} is below the longest "
+                    f"sentence pair token evaluation must fit, {longest} tokens in split "
+                    f"{split!r} with this vocabulary ({record_path})"
+                )
+    return out
 
 
 def run_path(key: RunKey, stage: str, artifact: str) -> str:
@@ -170,6 +222,11 @@ def problems(config: dict[str, Any]) -> list[str]:
                 out.append(f"translation.corpus.{side}: Multi30k task 1 has en and de only")
         if corpus["src"] == corpus["tgt"]:
             out.append("translation.corpus: src and tgt are the same language")
+        if tr["vocab"]["size"] < MULTI30K_MIN_VOCAB:
+            out.append(
+                f"translation.vocab.size: {tr['vocab']['size']} is below the {MULTI30K_MIN_VOCAB} "
+                f"pieces Multi30k needs (every character of its training split + 4 specials)"
+            )
     elif not files:
         out.append(
             f"translation.corpus.files: corpus {corpus['name']!r} is not multi30k, so its files "
@@ -206,8 +263,32 @@ def problems(config: dict[str, Any]) -> list[str]:
                 f"translation.run: unknown experiment {name!r} "
                 f"(defined: {', '.join(tr['experiments'])})"
             )
+    out += _figure_problems(tr)
     if 1.0 not in tr["temperatures"]:
         out.append("translation.temperatures: the grid must contain 1.0 (the T = 1 rows)")
     if len(set(tr["temperatures"])) != len(tr["temperatures"]):
         out.append("translation.temperatures: duplicate values")
+    return out
+
+
+def _figure_problems(tr: dict[str, Any]) -> list[str]:
+    """Fig. 3 and Fig. 7 take models of the first run experiment at ``model_seed``: a seed or a
+    projection alpha it does not train would drop them from the DAG without a word."""
+    if not tr["run"] or tr["run"][0] not in tr["experiments"]:
+        return []
+    name = tr["run"][0]
+    exp = tr["experiments"][name]
+    out = []
+    if tr["model_seed"] not in exp["seeds"]:
+        out.append(
+            f"translation.model_seed: {tr['model_seed']} is not a seed of translation experiment "
+            f"{name!r} {exp['seeds']} (Fig. 3 and Fig. 7 show that seed's models)"
+        )
+    alpha = tr["projection"]["alpha"]
+    pair = 0.0 in exp["alphas"] and any(a > 0 for a in exp["alphas"])  # else no Fig. 7
+    if pair and alpha not in exp["alphas"]:
+        out.append(
+            f"translation.projection.alpha: {alpha} is not among the alphas of translation "
+            f"experiment {name!r} {exp['alphas']} (Fig. 7 compares it with alpha 0)"
+        )
     return out

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from lsrepro.models.transformer import Seq2SeqTransformer
+from lsrepro.progress import progress
 from lsrepro.training.batches import IGNORE_INDEX
 from lsrepro.translation.batching import length_batches, pad_batch
 
@@ -133,7 +134,7 @@ def token_predictions(
     dev = _device_of(model, device)
     parts: dict[float, list[dict[str, torch.Tensor]]] = {t: [] for t in temps}
     where: list[tuple[np.ndarray, np.ndarray]] = []
-    for rows, src, tgt_in, tgt_out in _batches(
+    batches = _batches(
         src_ids,
         tgt_ids,
         pad_id=pad_id,
@@ -141,6 +142,9 @@ def token_predictions(
         eos_id=eos_id,
         max_tokens=max_tokens,
         device=dev,
+    )
+    for rows, src, tgt_in, tgt_out in progress(
+        batches, "token evaluation", "sentences", len(src_ids), size=lambda b: len(b[0])
     ):
         mask = tgt_out.ne(IGNORE_INDEX)  # (B, T)
         logits = model(src, tgt_in)[mask].float()  # (n, V): counted positions only
