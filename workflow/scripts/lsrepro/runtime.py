@@ -307,3 +307,15 @@ def configure_torch(threads: int) -> str:
     if device == "cuda":
         torch.backends.cudnn.benchmark = True
     return device
+
+
+@contextmanager
+def gpu_job(job: Any) -> Iterator[Binding]:
+    """The frame of every GPU rule's script: log to the job's ``log:`` file, bind this process to
+    one GPU of the local pool (:func:`bind_gpu`, before anything initialises CUDA) and log the
+    binding under the rule's name. ``job``: Snakemake's ``snakemake`` object (``log``,
+    ``resources``, ``rule``)."""
+    setup_logging(job.log[0])
+    with bind_gpu(job.resources.get("gpu", 0)) as binding:
+        logging.getLogger(job.rule).info("%s", describe(binding))
+        yield binding
