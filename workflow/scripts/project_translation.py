@@ -1,7 +1,7 @@
 """Snakemake adapter: rule project_translation (Fig. 7, App. B)."""
 
 from lsrepro.runtime import gpu_job
-from lsrepro.translation.projection import translation_projection_file
+from lsrepro.translation.files import translation_projection_file
 
 settings, corpus = snakemake.params.projection, snakemake.params.corpus
 # Logs to the job log; binds the job to its own GPU (or none) before CUDA starts.

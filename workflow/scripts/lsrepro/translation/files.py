@@ -15,6 +15,8 @@ Rules and functions:
 * ``decode_beam`` → :func:`decode_files`: beam search at every temperature, BLEU and chrF.
 * ``tabulate_translation`` → :func:`tabulate_translation`; ``plot_translation`` →
   :func:`fig4_file`, :func:`fig3_file`.
+* ``project_translation`` → :func:`translation_projection_file`: Fig. 7 (App. B), the maths in
+  :mod:`lsrepro.translation.projection`.
 
 Token evaluation protocol (our choices where the paper is silent): every non-pad target
 position of the validation (and test) split, the correct prefix given; ``positions = all``
@@ -51,9 +53,10 @@ from lsrepro.data.corpus import (
     read_parallel,
     save_corpus,
 )
-from lsrepro.data.vocab import BOS_ID, EOS_ID, PAD_ID, Vocab, load_vocab, save_vocab
+from lsrepro.data.vocab import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocab, load_vocab, save_vocab
 from lsrepro.data.vocab import train_vocab as train_vocab_model
 from lsrepro.io import atomic_write, write_csv, write_json
+from lsrepro.representation import projection
 from lsrepro.runs import fmt_float
 from lsrepro.training.batches import IGNORE_INDEX
 from lsrepro.training.loop import TrainResult, init_model, train
@@ -62,6 +65,13 @@ from lsrepro.training.recipe import Recipe
 from lsrepro.translation.batching import TokenBatches, length_batches, pad_batch
 from lsrepro.translation.beam import translate
 from lsrepro.translation.bleu import corpus_scores
+from lsrepro.translation.projection import (
+    PANEL_SPLITS,
+    content_tokens,
+    covering_rows,
+    resolve_tokens,
+    token_projection_arrays,
+)
 from lsrepro.translation.token_eval import TokenPredictions, token_predictions
 
 log = logging.getLogger(__name__)
@@ -747,3 +757,104 @@ def fig3_file(
     eces = [calibration.ece_from_bins(b) for b in (h, ts, ls)]
     curves = fig2_curves(h, ts, ls, temperature=temperature, alpha=alpha, ece=eces)
     plot_reliability_diagram(curves, pdf, png, title=title)
+
+
+def translation_projection_file(
+    *,
+    hard_model: Path | str,
+    smooth_model: Path | str,
+    vocab: Path | str,
+    corpus: Path | str,
+    tokens: Sequence[str] | None,
+    per_class: int,
+    seed: int,
+    alpha: float,
+    title: str,
+    outputs: Mapping[str, Path | str],
+    max_tokens: int = 4096,
+    threads: int = 1,
+) -> list[str]:
+    """Paper Fig. 7: the projection row train/val × α = 0/``alpha`` for three target pieces.
+
+    Args:
+        hard_model, smooth_model: model.pt of the α = 0 and the label-smoothed Transformer
+            (same corpus and vocabulary; their training α is checked against 0 and ``alpha``).
+        tokens: three pieces, or None for the content-piece rule (module docstring).
+        per_class: positions drawn per token and split; seed: seed of the sentence and
+            position draws.
+        outputs: ``shared_pdf``, ``shared_png``, ``free_pdf``, ``free_png`` (shared and
+            per-panel axis limits, as :func:`lsrepro.representation.files.projection_figure`).
+
+    Returns:
+        The three pieces, in axis order.
+    """
+    from lsrepro.figures import representation as figs  # matplotlib: only the rules that draw
+
+    if per_class < 1:
+        raise ValueError(f"per_class must be >= 1, got {per_class}")
+    models = {}
+    for role, path, want in (("hard", hard_model, 0.0), ("smooth", smooth_model, float(alpha))):
+        net, meta, data, voc, device = _load_checked(path, corpus, vocab, threads)
+        trained = (meta.get("objective") or {}).get("alpha")
+        if trained is None or not np.isclose(float(trained), want):
+            raise ValueError(f"{path}: trained with label smoothing α = {trained}, expected {want}")
+        models[role] = net
+    pieces = voc.pieces()
+    encoded = {split: _encoded(voc, data, split) for split in PANEL_SPLITS}
+    if tokens is None:
+        ids = content_tokens(
+            pieces,
+            encoded["train"][1],
+            encoded["val"][1],
+            per_class=per_class,
+            specials=(*SPECIALS.values(), UNK_ID),
+        )
+    else:
+        ids = resolve_tokens(pieces, tokens)
+    names = [pieces[t] for t in ids]
+    log.info(
+        "Fig. 7 tokens (axis order): %s",
+        ", ".join(f"{n} (id {t})" for n, t in zip(names, ids, strict=True)),
+    )
+
+    panels = {}
+    for split in PANEL_SPLITS:
+        src, tgt = encoded[split]
+        rows = covering_rows(tgt, ids, per_class, seed)
+        for role, net in models.items():
+            arrays = token_projection_arrays(
+                net,
+                [src[i] for i in rows],
+                [tgt[i] for i in rows],
+                ids,
+                max_tokens=max_tokens,
+                device=device,
+                class_names=names,
+                **SPECIALS,
+            )
+            hit = np.asarray(ids)[arrays["labels"]] == arrays["predicted"]
+            log.info(
+                "%s, %s: %d sentences, %d positions (%s); full-vocabulary accuracy %.3f",
+                role,
+                split,
+                len(rows),
+                len(hit),
+                ", ".join(f"{n} {int((arrays['labels'] == k).sum())}" for k, n in enumerate(names)),
+                float(hit.mean()),
+            )
+            panels[role, split] = projection.projection_panel(arrays, names, per_class, seed)
+    figs.write_representation_figures(
+        figs.fig1_panel_specs(
+            panels["hard", "train"],
+            panels["hard", "val"],
+            panels["smooth", "train"],
+            panels["smooth", "val"],
+            alpha=float(alpha),
+        ),
+        title,
+        outputs["shared_pdf"],
+        outputs["shared_png"],
+        outputs["free_pdf"],
+        outputs["free_png"],
+    )
+    return names
