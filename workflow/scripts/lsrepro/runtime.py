@@ -48,6 +48,8 @@ from typing import IO, Any
 
 import numpy as np
 
+import lsrepro
+
 log = logging.getLogger(__name__)
 
 ENV_IDS = "LSREPRO_GPU_IDS"
@@ -259,8 +261,6 @@ def git_commit(cwd: Path | str | None = None) -> str:
 def library_versions() -> dict[str, str]:
     import torch
     import torchvision
-
-    import lsrepro
 
     return {
         "python": platform.python_version(),

@@ -53,11 +53,16 @@ from lsrepro.data.corpus import (
     read_parallel,
     save_corpus,
 )
+from lsrepro.data.images import DataIntegrityError
 from lsrepro.data.vocab import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocab, load_vocab, save_vocab
 from lsrepro.data.vocab import train_vocab as train_vocab_model
 from lsrepro.io import atomic_write, write_csv, write_json
+from lsrepro.models import build_model
+from lsrepro.models.registry import resolve
+from lsrepro.paper import TABLE3, normalise_name
 from lsrepro.representation import projection
 from lsrepro.runs import fmt_float
+from lsrepro.runtime import configure_torch
 from lsrepro.training.batches import IGNORE_INDEX
 from lsrepro.training.loop import TrainResult, init_model, train
 from lsrepro.training.objectives import LabelSmoothing
@@ -168,10 +173,6 @@ def train_translation_files(
     counted in the log. model.pt's metadata carries ``build_args`` (vocab size, pad id), the
     vocabulary's sha256 and the corpus digest.
     """
-    from lsrepro.models import build_model
-    from lsrepro.models.registry import resolve
-    from lsrepro.runtime import configure_torch
-
     device = configure_torch(threads)
     data = load_corpus(corpus)
     voc = load_vocab(vocab)
@@ -237,9 +238,6 @@ def _load_checked(
     model: Path | str, corpus: Path | str, vocab: Path | str, threads: int
 ) -> tuple[torch.nn.Module, dict[str, Any], Corpus, Vocab, str]:
     """Model, its metadata, corpus and vocabulary; the model must have been trained on both."""
-    from lsrepro.data.images import DataIntegrityError
-    from lsrepro.runtime import configure_torch
-
     device = configure_torch(threads)
     net, meta = load_model(model, device)
     data = load_corpus(corpus)
@@ -661,8 +659,6 @@ def table3_row(summary: pd.DataFrame) -> pd.DataFrame:
     (0.1; else the smallest positive α), T = 1 grid rows and the fitted rows; labelled with the
     corpus, direction and test set it was measured on (e.g. Multi30k, not the paper's WMT).
     """
-    from lsrepro.paper import TABLE3, normalise_name
-
     paper = next(r for r in TABLE3 if normalise_name(r.dataset) == "ende")
     alphas = sorted(set(summary["alpha"].astype(float)))
     positive = [a for a in alphas if a > 0]
