@@ -290,8 +290,17 @@ def test_vector_metrics_equal_the_dense_ones():
     assert cal.brier_from_vectors(pred.true_prob, pred.sum_sq) == pytest.approx(
         ref_brier(p, labels), abs=1e-13
     )
-    assert cal.smooth_ece_from_vectors(c, a) == pytest.approx(cal.smooth_ece(p, labels), rel=1e-12)
-    assert cal.reliability_bins_from_vectors(c, a, 15).equals(cal.reliability_bins(p, labels, 15))
+    # independent references, not the dense wrappers (they call these very functions)
+    ref_smece = relplot.smECE(*relplot.multiclass_logits_to_confidences(logits, labels))
+    assert cal.smooth_ece_from_vectors(c, a) == pytest.approx(ref_smece, rel=1e-9)
+    bins = cal.reliability_bins_from_vectors(c, a, 15)
+    count, s_conf, s_acc = ref_binned(p, labels, 15)
+    np.testing.assert_array_equal(bins["count"], count)
+    full = count > 0
+    np.testing.assert_allclose(bins["mean_confidence"][full], (s_conf / count)[full], atol=1e-15)
+    np.testing.assert_allclose(bins["accuracy"][full], (s_acc / count)[full], atol=1e-15)
+    assert bins["mean_confidence"][~full].isna().all() and bins["accuracy"][~full].isna().all()
+    np.testing.assert_allclose(bins["upper"], np.arange(1, 16) / 15, atol=1e-15)
 
 
 def test_report_from_vectors_equals_the_dense_report():
@@ -307,6 +316,16 @@ def test_report_from_vectors_equals_the_dense_report():
     assert vec.columns.tolist() == dense.columns.tolist()
     num = ["estimate", "lower", "upper", "se"]
     np.testing.assert_allclose(vec[num], dense[num], rtol=0, atol=1e-12)
+    # both reports end in the same call: check the estimates against independent references
+    p_t = cal.softmax(logits / 1.4)
+    estimate = vec.set_index("metric")["estimate"]
+    assert estimate["accuracy"] == pytest.approx((p_t.argmax(axis=1) == labels).mean(), abs=1e-15)
+    assert estimate["nll"] == pytest.approx(ref_nll(logits, labels, 1.4), abs=1e-12)
+    assert estimate["brier"] == pytest.approx(ref_brier(p_t, labels), abs=1e-12)
+    assert estimate["ece"] == pytest.approx(ref_ece(p_t, labels, 15), abs=1e-14)
+    assert estimate["mce"] == pytest.approx(ref_mce(p_t, labels, 15), abs=1e-14)
+    assert estimate["adaptive_ece"] == pytest.approx(ref_adaptive_ece(p_t, labels, 15), abs=1e-14)
+    assert estimate["temperature"] == 1.4
     # no sum_sq: no Brier by default, and a clear error when asked for
     short = cal.calibration_report_from_vectors(
         pred.confidence,

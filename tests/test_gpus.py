@@ -195,3 +195,18 @@ def test_workflow_on_a_machine_without_gpus_runs_on_the_cpu(synthetic_workflow, 
         log = (synthetic_workflow / "results/logs" / rule / run).read_text()
         assert "no GPU for this job: running on the CPU" in log
     assert "device cpu" in (synthetic_workflow / "results/logs/train" / run).read_text()
+
+
+def test_gpu_job_logs_to_the_job_log_and_binds(tmp_path, monkeypatch):
+    """The frame of the GPU rules' scripts: the binding (here: no GPU asked for) is in the log."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # setup_logging replaces it
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    job = SimpleNamespace(
+        log=[str(tmp_path / "logs" / "job.log")], resources={"gpu": 0}, rule="evaluate"
+    )
+    with runtime.gpu_job(job) as binding:
+        assert binding.how == "cpu" and os.environ["CUDA_VISIBLE_DEVICES"] == ""
+    text = (tmp_path / "logs" / "job.log").read_text()
+    assert "evaluate: no GPU for this job: running on the CPU" in text

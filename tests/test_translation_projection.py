@@ -23,7 +23,6 @@ from lsrepro.translation.projection import (
     content_tokens,
     covering_rows,
     token_projection_arrays,
-    translation_projection_file,
 )
 
 SPECIALS = {"pad_id": PAD_ID, "bos_id": BOS_ID, "eos_id": EOS_ID}
@@ -185,7 +184,7 @@ def _figure(stage: Path, out: Path, **kw) -> list[str]:
             "free_png": out / "fig7_free_axes.png",
         },
     }
-    return translation_projection_file(**{**args, **kw})
+    return files.translation_projection_file(**{**args, **kw})
 
 
 def test_figure_files_and_token_choice(stage, tmp_path):

@@ -169,9 +169,17 @@ def test_artifacts_and_model_reload(stage):
     assert meta["vocab_sha256"] == vocab.sha256 and meta["corpus_digest"] == corpus.digest()
     assert meta["recipe"]["extra"]["max_tokens"] == 96 and meta["recipe"]["input"] is None
     assert meta["objective"] == {"objective": "label_smoothing", "alpha": 0.0}
-    blob = torch.load(run / "model.pt", weights_only=False)
-    for key, value in model.state_dict().items():
-        assert torch.equal(value, blob["state_dict"][key]), key
+    # the rebuilt model holds the weights of the last step, as written by the other two writers
+    # (the final checkpoint and the step-6 snapshot), not only what model.pt itself holds
+    final = torch.load(run / "checkpoint.pt", weights_only=False)
+    assert final["finished"] and final["step"] == 6
+    snapshot = torch.load(run / "snapshots" / "step~6.pt", weights_only=False)["state_dict"]
+    rebuilt = model.state_dict()
+    assert rebuilt.keys() == final["model"].keys() == snapshot.keys()
+    for key, value in rebuilt.items():
+        assert torch.equal(value, final["model"][key]) and torch.equal(value, snapshot[key]), key
+    start = torch.load(run / "snapshots" / "step~0.pt", weights_only=False)["state_dict"]
+    assert not all(torch.equal(rebuilt[k], start[k]) for k in rebuilt)  # it did train
     history = pd.read_csv(run / "history.csv")
     assert history["step"].tolist() == [2, 4, 6] and np.isfinite(history["loss"]).all()
 

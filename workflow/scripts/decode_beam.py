@@ -1,15 +1,11 @@
 """Snakemake adapter: rule decode_beam."""
 
-import logging
-
-from lsrepro.runtime import bind_gpu, describe, setup_logging
+from lsrepro.runtime import gpu_job
 from lsrepro.translation.files import decode_files
 
-setup_logging(snakemake.log[0], attempt=snakemake.resources.get("attempt"))
 beam = snakemake.params.beam
-# Bind before anything touches CUDA: this job sees only its own GPU (or none).
-with bind_gpu(snakemake.resources.get("gpu", 0)) as binding:
-    logging.getLogger("decode_beam").info("%s", describe(binding))
+# Logs to the job log; binds the job to its own GPU (or none) before CUDA starts.
+with gpu_job(snakemake):
     decode_files(
         model=snakemake.input.model,
         corpus=snakemake.input.corpus,

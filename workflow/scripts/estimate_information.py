@@ -1,14 +1,10 @@
 """Snakemake adapter: rule estimate_information."""
 
-import logging
-
 from lsrepro.information.files import estimate_information_file
-from lsrepro.runtime import bind_gpu, describe, setup_logging
+from lsrepro.runtime import gpu_job
 
-setup_logging(snakemake.log[0], attempt=snakemake.resources.get("attempt"))
-# Bind before anything touches CUDA: this job sees only its own GPU (or none).
-with bind_gpu(snakemake.resources.get("gpu", 0)) as binding:
-    logging.getLogger("estimate_information").info("%s", describe(binding))
+# Logs to the job log; binds the job to its own GPU (or none) before CUDA starts.
+with gpu_job(snakemake):
     estimate_information_file(
         snakemake.input.snapshots,
         snakemake.input.prepared,

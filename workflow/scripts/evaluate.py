@@ -1,18 +1,14 @@
 """Snakemake adapter: rule evaluate."""
 
-import logging
-
 import torch
 
 from lsrepro.evaluation.files import evaluate_files
-from lsrepro.runtime import bind_gpu, describe, setup_logging
+from lsrepro.runtime import gpu_job
 
-setup_logging(snakemake.log[0], attempt=snakemake.resources.get("attempt"))
 torch.set_num_threads(snakemake.threads)
 settings = snakemake.params.evaluate
-# Bind before anything touches CUDA: this job sees only its own GPU (or none).
-with bind_gpu(snakemake.resources.get("gpu", 0)) as binding:
-    logging.getLogger("evaluate").info("%s", describe(binding))
+# Logs to the job log; binds the job to its own GPU (or none) before CUDA starts.
+with gpu_job(snakemake):
     evaluate_files(
         model_path=snakemake.input.model,
         prepared=snakemake.input.prepared,

@@ -1,15 +1,11 @@
 """Snakemake adapter: rule evaluate_tokens."""
 
-import logging
-
-from lsrepro.runtime import bind_gpu, describe, setup_logging
+from lsrepro.runtime import gpu_job
 from lsrepro.translation.files import evaluate_tokens_files
 
-setup_logging(snakemake.log[0], attempt=snakemake.resources.get("attempt"))
 metrics, fit = snakemake.params.metrics, snakemake.params.fit
-# Bind before anything touches CUDA: this job sees only its own GPU (or none).
-with bind_gpu(snakemake.resources.get("gpu", 0)) as binding:
-    logging.getLogger("evaluate_tokens").info("%s", describe(binding))
+# Logs to the job log; binds the job to its own GPU (or none) before CUDA starts.
+with gpu_job(snakemake):
     evaluate_tokens_files(
         model=snakemake.input.model,
         corpus=snakemake.input.corpus,

@@ -1,15 +1,11 @@
 """Snakemake adapter: rule project_translation (Fig. 7, App. B)."""
 
-import logging
+from lsrepro.runtime import gpu_job
+from lsrepro.translation.files import translation_projection_file
 
-from lsrepro.runtime import bind_gpu, describe, setup_logging
-from lsrepro.translation.projection import translation_projection_file
-
-setup_logging(snakemake.log[0], attempt=snakemake.resources.get("attempt"))
 settings, corpus = snakemake.params.projection, snakemake.params.corpus
-# Bind before anything touches CUDA: this job sees only its own GPU (or none).
-with bind_gpu(snakemake.resources.get("gpu", 0)) as binding:
-    logging.getLogger("project_translation").info("%s", describe(binding))
+# Logs to the job log; binds the job to its own GPU (or none) before CUDA starts.
+with gpu_job(snakemake):
     translation_projection_file(
         hard_model=snakemake.input.hard,
         smooth_model=snakemake.input.smooth,

@@ -4,17 +4,15 @@ saved; the retry resumes)."""
 import logging
 from pathlib import Path
 
-from lsrepro.runtime import bind_gpu, describe, exit_for_retry, setup_logging
+from lsrepro.runtime import exit_for_retry, gpu_job
 from lsrepro.training import Preempted
 from lsrepro.translation.files import train_translation_files
 
-setup_logging(snakemake.log[0], attempt=snakemake.resources.get("attempt"))
 log = logging.getLogger("train_translation")
 run = snakemake.params.run
 try:
-    # Bind before anything touches CUDA: this job sees only its own GPU (or none).
-    with bind_gpu(snakemake.resources.get("gpu", 0)) as binding:
-        log.info("%s", describe(binding))
+    # Logs to the job log; binds the job to its own GPU (or none) before CUDA starts.
+    with gpu_job(snakemake):
         train_translation_files(
             corpus=snakemake.input.corpus,
             vocab=snakemake.input.vocab,

@@ -25,8 +25,9 @@ import yaml
 
 from lsrepro.data.images import CIFAR10_CLASSES, class_quotas
 from lsrepro.models import registry
-from lsrepro.models.registry import validate_model_spec
+from lsrepro.models.registry import display_name, validate_model_spec
 from lsrepro.runs import RunKey, TeacherKey, fmt_float
+from lsrepro.translation.plan import problems as translation_problems
 
 
 class ConfigError(ValueError):
@@ -491,9 +492,7 @@ def _grid_duplicates(key: str, grid: list[dict[str, Any]]) -> list[str]:
 
 def _translation_problems(config: dict[str, Any]) -> list[str]:
     """References and model specs of the translation section (lsrepro.translation.plan)."""
-    from lsrepro.translation.plan import problems
-
-    return problems(config)
+    return translation_problems(config)
 
 
 def _built_problems(config: dict[str, Any]) -> list[str]:
@@ -598,8 +597,6 @@ def experiment_of(config: dict[str, Any], key: RunKey) -> str:
 
 def run_info(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
     """The identifying columns of a run in every table (torch-free)."""
-    from lsrepro.models.registry import display_name
-
     experiment = experiment_of(config, key)
     columns = key.columns()
     return {

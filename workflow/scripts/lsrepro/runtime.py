@@ -50,6 +50,7 @@ from typing import IO, Any
 
 import numpy as np
 
+import lsrepro
 from lsrepro.io import DiskFullError, disk_full_cause, write_json
 
 log = logging.getLogger(__name__)
@@ -264,8 +265,6 @@ def library_versions() -> dict[str, str]:
     import torch
     import torchvision
 
-    import lsrepro
-
     return {
         "python": platform.python_version(),
         "torch": torch.__version__,
@@ -396,3 +395,15 @@ def configure_torch(threads: int) -> str:
     if device == "cuda":
         torch.backends.cudnn.benchmark = True
     return device
+
+
+@contextmanager
+def gpu_job(job: Any) -> Iterator[Binding]:
+    """The frame of every GPU rule's script: log to the job's ``log:`` file, bind this process to
+    one GPU of the local pool (:func:`bind_gpu`, before anything initialises CUDA) and log the
+    binding under the rule's name. ``job``: Snakemake's ``snakemake`` object (``log``,
+    ``resources``, ``rule``)."""
+    setup_logging(job.log[0], attempt=job.resources.get("attempt"))
+    with bind_gpu(job.resources.get("gpu", 0)) as binding:
+        logging.getLogger(job.rule).info("%s", describe(binding))
+        yield binding

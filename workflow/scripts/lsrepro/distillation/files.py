@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lsrepro.data.images import load_prepared, load_split
 from lsrepro.distillation import tables
 from lsrepro.io import write_csv
 
@@ -26,8 +27,6 @@ def tabulate_fig5(
 ) -> pd.DataFrame:
     """``records``: one per model, {curve, run (columns), val, test} and for students also
     {teacher_val, teacher_cache}. Writes fig5_distillation.csv and fig5_summary.csv."""
-    from lsrepro.data.images import load_prepared, load_split
-
     train_labels = load_prepared(Path(prepared)).y_train[load_split(Path(split)).train]
     rows = []
     for r in records:

@@ -10,6 +10,7 @@ import torch
 
 from lsrepro.artifacts import evaluation as artifact
 from lsrepro.data import augment
+from lsrepro.data.images import stratified_subset
 from lsrepro.models import Classifier
 from lsrepro.progress import progress
 
@@ -36,8 +37,6 @@ def infer(
 
 def sample_indices(labels: np.ndarray, size: int | None, seed: int) -> np.ndarray:
     """A fixed class-stratified subset of ``size`` rows (all rows when size is None or >= n)."""
-    from lsrepro.data.images import stratified_subset
-
     if size is None or size >= len(labels):
         return np.arange(len(labels))
     return stratified_subset(labels, size, seed)

@@ -27,6 +27,7 @@ from lsrepro.artifacts.checks import reading
 from lsrepro.data.images import load_prepared, load_split
 from lsrepro.information.experiment import CURVE_COLUMNS, information_curve, select_examples
 from lsrepro.io import atomic_savez, write_csv
+from lsrepro.runtime import pick_device
 from lsrepro.stats import summarize_over_seeds
 
 log = logging.getLogger(__name__)
@@ -134,8 +135,6 @@ def estimate_information_file(
     Runs on CUDA when present (the job's GPU), else on the CPU with ``threads`` threads.
     """
     import torch
-
-    from lsrepro.runtime import pick_device
 
     torch.set_num_threads(int(threads))
     paths = snapshot_paths(snapshots_dir)

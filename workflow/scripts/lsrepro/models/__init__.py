@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from lsrepro.models import registry
 from lsrepro.models.registry import display_name, model_names, resolve, validate_model_spec
 
 if TYPE_CHECKING:
@@ -36,8 +37,6 @@ def build_model(spec: dict[str, Any], /, *args: Any, **build_args: Any) -> nn.Mo
     positionally in that order (``build_model(spec, 10, 3)``). Missing config arguments take the
     registry's defaults; an invalid spec raises ValueError naming the argument.
     """
-    from lsrepro.models import registry
-
     entry = registry.entry(spec["name"])
     if len(args) > len(entry.build_args):
         raise TypeError(f"model {entry.name!r} takes build arguments {entry.build_args}")
@@ -60,7 +59,7 @@ def build_model(spec: dict[str, Any], /, *args: Any, **build_args: Any) -> nn.Mo
 def __getattr__(name: str) -> Any:
     # Classifier needs torch: load it on first use, not when the registry is imported.
     if name == "Classifier":
-        from lsrepro.models.base import Classifier
+        from lsrepro.models.base import Classifier  # torch: not at DAG time
 
         return Classifier
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,6 +15,8 @@ Rules and functions:
 * ``decode_beam`` → :func:`decode_files`: beam search at every temperature, BLEU and chrF.
 * ``tabulate_translation`` → :func:`tabulate_translation`; ``plot_translation`` →
   :func:`fig4_file`, :func:`fig3_file`.
+* ``project_translation`` → :func:`translation_projection_file`: Fig. 7 (App. B), the maths in
+  :mod:`lsrepro.translation.projection`.
 
 Token evaluation protocol (our choices where the paper is silent): every non-pad target
 position of the validation (and test) split, the correct prefix given; ``positions = all``
@@ -52,10 +54,16 @@ from lsrepro.data.corpus import (
     read_parallel,
     save_corpus,
 )
-from lsrepro.data.vocab import BOS_ID, EOS_ID, PAD_ID, Vocab, load_vocab, save_vocab
+from lsrepro.data.images import DataIntegrityError
+from lsrepro.data.vocab import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocab, load_vocab, save_vocab
 from lsrepro.data.vocab import train_vocab as train_vocab_model
 from lsrepro.io import atomic_write, write_csv, write_json
+from lsrepro.models import build_model
+from lsrepro.models.registry import resolve
+from lsrepro.paper import TABLE3, normalise_name
+from lsrepro.representation import projection
 from lsrepro.runs import fmt_float
+from lsrepro.runtime import configure_torch
 from lsrepro.training import precision
 from lsrepro.training.batches import IGNORE_INDEX
 from lsrepro.training.loop import TrainResult, init_model, train
@@ -64,6 +72,13 @@ from lsrepro.training.recipe import Recipe
 from lsrepro.translation.batching import TokenBatches, length_batches, pad_batch
 from lsrepro.translation.beam import translate
 from lsrepro.translation.bleu import corpus_scores
+from lsrepro.translation.projection import (
+    PANEL_SPLITS,
+    content_tokens,
+    covering_rows,
+    resolve_tokens,
+    token_projection_arrays,
+)
 from lsrepro.translation.token_eval import TokenPredictions, token_predictions
 
 log = logging.getLogger(__name__)
@@ -177,10 +192,6 @@ def train_translation_files(
     counted in the log. model.pt's metadata carries ``build_args`` (vocab size, pad id), the
     vocabulary's sha256 and the corpus digest.
     """
-    from lsrepro.models import build_model
-    from lsrepro.models.registry import resolve
-    from lsrepro.runtime import configure_torch
-
     device = configure_torch(threads)
     data = load_corpus(corpus)
     voc = load_vocab(vocab)
@@ -248,9 +259,6 @@ def _load_checked(
     """Model, its metadata, corpus, vocabulary, device and the autocast context of the model's
     precision (:func:`lsrepro.training.precision.inference`); the model must have been trained
     on this corpus and vocabulary."""
-    from lsrepro.data.images import DataIntegrityError
-    from lsrepro.runtime import configure_torch
-
     device = configure_torch(threads)
     net, meta = load_model(model, device)
     data = load_corpus(corpus)
@@ -675,8 +683,6 @@ def table3_row(summary: pd.DataFrame) -> pd.DataFrame:
     (0.1; else the smallest positive α), T = 1 grid rows and the fitted rows; labelled with the
     corpus, direction and test set it was measured on (e.g. Multi30k, not the paper's WMT).
     """
-    from lsrepro.paper import TABLE3, normalise_name
-
     paper = next(r for r in TABLE3 if normalise_name(r.dataset) == "ende")
     alphas = sorted(set(summary["alpha"].astype(float)))
     positive = [a for a in alphas if a > 0]
@@ -771,3 +777,105 @@ def fig3_file(
     eces = [calibration.ece_from_bins(b) for b in (h, ts, ls)]
     curves = fig2_curves(h, ts, ls, temperature=temperature, alpha=alpha, ece=eces)
     plot_reliability_diagram(curves, pdf, png, title=title)
+
+
+def translation_projection_file(
+    *,
+    hard_model: Path | str,
+    smooth_model: Path | str,
+    vocab: Path | str,
+    corpus: Path | str,
+    tokens: Sequence[str] | None,
+    per_class: int,
+    seed: int,
+    alpha: float,
+    title: str,
+    outputs: Mapping[str, Path | str],
+    max_tokens: int = 4096,
+    threads: int = 1,
+) -> list[str]:
+    """Paper Fig. 7: the projection row train/val × α = 0/``alpha`` for three target pieces.
+
+    Args:
+        hard_model, smooth_model: model.pt of the α = 0 and the label-smoothed Transformer
+            (same corpus and vocabulary; their training α is checked against 0 and ``alpha``).
+        tokens: three pieces, or None for the content-piece rule (module docstring).
+        per_class: positions drawn per token and split; seed: seed of the sentence and
+            position draws.
+        outputs: ``shared_pdf``, ``shared_png``, ``free_pdf``, ``free_png`` (shared and
+            per-panel axis limits, as :func:`lsrepro.representation.files.projection_figure`).
+
+    Returns:
+        The three pieces, in axis order.
+    """
+    from lsrepro.figures import representation as figs  # matplotlib: only the rules that draw
+
+    if per_class < 1:
+        raise ValueError(f"per_class must be >= 1, got {per_class}")
+    models = {}
+    for role, path, want in (("hard", hard_model, 0.0), ("smooth", smooth_model, float(alpha))):
+        net, meta, data, voc, device, fast_path = _load_checked(path, corpus, vocab, threads)
+        trained = (meta.get("objective") or {}).get("alpha")
+        if trained is None or not np.isclose(float(trained), want):
+            raise ValueError(f"{path}: trained with label smoothing α = {trained}, expected {want}")
+        models[role] = net, fast_path
+    pieces = voc.pieces()
+    encoded = {split: _encoded(voc, data, split) for split in PANEL_SPLITS}
+    if tokens is None:
+        ids = content_tokens(
+            pieces,
+            encoded["train"][1],
+            encoded["val"][1],
+            per_class=per_class,
+            specials=(*SPECIALS.values(), UNK_ID),
+        )
+    else:
+        ids = resolve_tokens(pieces, tokens)
+    names = [pieces[t] for t in ids]
+    log.info(
+        "Fig. 7 tokens (axis order): %s",
+        ", ".join(f"{n} (id {t})" for n, t in zip(names, ids, strict=True)),
+    )
+
+    panels = {}
+    for split in PANEL_SPLITS:
+        src, tgt = encoded[split]
+        rows = covering_rows(tgt, ids, per_class, seed)
+        for role, (net, fast_path) in models.items():
+            with fast_path:  # the model's own precision
+                arrays = token_projection_arrays(
+                    net,
+                    [src[i] for i in rows],
+                    [tgt[i] for i in rows],
+                    ids,
+                    max_tokens=max_tokens,
+                    device=device,
+                    class_names=names,
+                    **SPECIALS,
+                )
+            hit = np.asarray(ids)[arrays["labels"]] == arrays["predicted"]
+            log.info(
+                "%s, %s: %d sentences, %d positions (%s); full-vocabulary accuracy %.3f",
+                role,
+                split,
+                len(rows),
+                len(hit),
+                ", ".join(f"{n} {int((arrays['labels'] == k).sum())}" for k, n in enumerate(names)),
+                float(hit.mean()),
+            )
+            panels[role, split] = projection.projection_panel(arrays, names, per_class, seed)
+    figs.write_representation_figures(
+        figs.fig1_panel_specs(
+            panels["hard", "train"],
+            panels["hard", "val"],
+            panels["smooth", "train"],
+            panels["smooth", "val"],
+            alpha=float(alpha),
+        ),
+        title,
+        outputs["shared_pdf"],
+        outputs["shared_png"],
+        outputs["free_pdf"],
+        outputs["free_png"],
+    )
+    return names

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from lsrepro.data.corpus import MULTI30K_SPLITS
+from lsrepro.models.registry import validate_model_spec
 from lsrepro.runs import RunKey, fmt_float
 
 ROOT = "results/translation"
@@ -202,8 +203,6 @@ def fig4_wanted(config: dict[str, Any]) -> bool:
 
 def problems(config: dict[str, Any]) -> list[str]:
     """Cross-field checks of the ``translation`` section (its schema checks the types)."""
-    from lsrepro.models.registry import validate_model_spec
-
     tr = config.get("translation")
     if tr is None:
         return []

@@ -7,8 +7,8 @@ outputs after the final LayerNorm (``Seq2SeqTransformer.features``, D dims) and 
 the three rows of the tied output embedding, ``logits = features @ E.T + b`` with ``b`` the frozen
 zero bias. :func:`token_projection_arrays` packs them in the evaluation-artifact form that
 :func:`lsrepro.representation.projection.projection_panel` takes, so the plane, axes and units are
-exactly Fig. 1's; :func:`translation_projection_file` draws the row train/val × α = 0/α (rule
-``project_translation``).
+exactly Fig. 1's; :func:`lsrepro.translation.files.translation_projection_file` draws the row
+train/val × α = 0/α (rule ``project_translation``).
 
 Our choices where the paper is silent ("Tokens used: NOT FOUND"):
 
@@ -37,8 +37,7 @@ Our choices where the paper is silent ("Tokens used: NOT FOUND"):
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -225,7 +224,7 @@ def covering_rows(
     return np.arange(len(tgt_ids))
 
 
-def _resolve_tokens(pieces: Sequence[str], tokens: Sequence[str]) -> list[int]:
+def resolve_tokens(pieces: Sequence[str], tokens: Sequence[str]) -> list[int]:
     names = [str(t) for t in tokens]
     if len(names) != 3 or len(set(names)) != 3:
         raise ValueError(f"translation.projection.tokens: need 3 distinct pieces, got {names}")
@@ -237,108 +236,3 @@ def _resolve_tokens(pieces: Sequence[str], tokens: Sequence[str]) -> list[int]:
             f"(whole-word pieces start with {WORD_START!r}, e.g. {WORD_START}Mann)"
         )
     return [index[t] for t in names]
-
-
-def translation_projection_file(
-    *,
-    hard_model: Path | str,
-    smooth_model: Path | str,
-    vocab: Path | str,
-    corpus: Path | str,
-    tokens: Sequence[str] | None,
-    per_class: int,
-    seed: int,
-    alpha: float,
-    title: str,
-    outputs: Mapping[str, Path | str],
-    max_tokens: int = 4096,
-    threads: int = 1,
-) -> list[str]:
-    """Paper Fig. 7: the projection row train/val × α = 0/``alpha`` for three target pieces.
-
-    Args:
-        hard_model, smooth_model: model.pt of the α = 0 and the label-smoothed Transformer
-            (same corpus and vocabulary; their training α is checked against 0 and ``alpha``).
-        tokens: three pieces, or None for the content-piece rule (module docstring).
-        per_class: positions drawn per token and split; seed: seed of the sentence and
-            position draws.
-        outputs: ``shared_pdf``, ``shared_png``, ``free_pdf``, ``free_png`` (shared and
-            per-panel axis limits, as :func:`lsrepro.representation.files.projection_figure`).
-
-    Returns:
-        The three pieces, in axis order.
-    """
-    from lsrepro.data.vocab import UNK_ID
-    from lsrepro.figures import representation as figs
-    from lsrepro.representation import projection
-    from lsrepro.translation.files import SPECIALS, _encoded, _load_checked
-
-    if per_class < 1:
-        raise ValueError(f"per_class must be >= 1, got {per_class}")
-    models = {}
-    for role, path, want in (("hard", hard_model, 0.0), ("smooth", smooth_model, float(alpha))):
-        net, meta, data, voc, device, fast_path = _load_checked(path, corpus, vocab, threads)
-        trained = (meta.get("objective") or {}).get("alpha")
-        if trained is None or not np.isclose(float(trained), want):
-            raise ValueError(f"{path}: trained with label smoothing α = {trained}, expected {want}")
-        models[role] = net, fast_path
-    pieces = voc.pieces()
-    encoded = {split: _encoded(voc, data, split) for split in PANEL_SPLITS}
-    if tokens is None:
-        ids = content_tokens(
-            pieces,
-            encoded["train"][1],
-            encoded["val"][1],
-            per_class=per_class,
-            specials=(*SPECIALS.values(), UNK_ID),
-        )
-    else:
-        ids = _resolve_tokens(pieces, tokens)
-    names = [pieces[t] for t in ids]
-    log.info(
-        "Fig. 7 tokens (axis order): %s",
-        ", ".join(f"{n} (id {t})" for n, t in zip(names, ids, strict=True)),
-    )
-
-    panels = {}
-    for split in PANEL_SPLITS:
-        src, tgt = encoded[split]
-        rows = covering_rows(tgt, ids, per_class, seed)
-        for role, (net, fast_path) in models.items():
-            with fast_path:  # the model's own precision
-                arrays = token_projection_arrays(
-                    net,
-                    [src[i] for i in rows],
-                    [tgt[i] for i in rows],
-                    ids,
-                    max_tokens=max_tokens,
-                    device=device,
-                    class_names=names,
-                    **SPECIALS,
-                )
-            hit = np.asarray(ids)[arrays["labels"]] == arrays["predicted"]
-            log.info(
-                "%s, %s: %d sentences, %d positions (%s); full-vocabulary accuracy %.3f",
-                role,
-                split,
-                len(rows),
-                len(hit),
-                ", ".join(f"{n} {int((arrays['labels'] == k).sum())}" for k, n in enumerate(names)),
-                float(hit.mean()),
-            )
-            panels[role, split] = projection.projection_panel(arrays, names, per_class, seed)
-    figs.write_representation_figures(
-        figs.fig1_panel_specs(
-            panels["hard", "train"],
-            panels["hard", "val"],
-            panels["smooth", "train"],
-            panels["smooth", "val"],
-            alpha=float(alpha),
-        ),
-        title,
-        outputs["shared_pdf"],
-        outputs["shared_png"],
-        outputs["free_pdf"],
-        outputs["free_png"],
-    )
-    return names
