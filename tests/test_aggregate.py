@@ -185,7 +185,7 @@ def test_every_rule_that_runs_a_network_is_benchmarked_and_has_a_stage():
     for smk in sorted(rules_dir.glob("*.smk")):
         for block in re.split(r"^(?=rule )", smk.read_text(), flags=re.M)[1:]:
             name = re.match(r"rule (\w+):", block).group(1)
-            if re.search(r"^\s+gpu=1,", block, re.M):
+            if re.search(r"^\s+gpu=(1|\w+_gpus),", block, re.M):  # train: train_gpus (DDP)
                 gpu_rules.add(name)
             if re.search(r"^    benchmark:", block, re.M):
                 benchmarked.add(name)

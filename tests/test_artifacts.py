@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from lsrepro.artifacts.checks import ArtifactError
 from lsrepro.artifacts.model import load_model, load_model_on_split, model_blob
 from lsrepro.data.images import DataIntegrityError
 from lsrepro.io import atomic_torch_save
@@ -49,5 +50,9 @@ def test_model_loads_only_for_its_own_split(tmp_path):
 
 def test_a_file_that_is_not_a_model_is_named(tmp_path):
     torch.save({"weights": 1}, tmp_path / "other.pt")
-    with pytest.raises(ValueError, match="other.pt is not a model file of this workflow"):
+    with pytest.raises(
+        ArtifactError,
+        match=r"other\.pt: unreadable model file, or not one of this "
+        r"workflow .*KeyError: 'metadata'; rebuild it with snakemake --forcerun",
+    ):
         load_model(tmp_path / "other.pt")

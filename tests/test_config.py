@@ -432,13 +432,20 @@ def test_a_student_experiment_need_not_be_trained_alone(paper):
     from lsrepro.config import distilled_runs
 
     paper["run"] = [r for r in paper["run"] if r != "mnist_fc_student"]
-    paper["distillation"]["run"] = ["mnist_student_of_dropout_teacher"]
+    paper["distillation"].update(
+        run=["mnist_student_of_dropout_teacher"], fig5=None, mnist_toy=None
+    )
     validate_config(paper, SCHEMA)
     assert [k.fragment for k in distilled_runs(paper)][:1] == [
         "mnist_student_of_dropout_teacher/teacher~mnist_fc_dropout~alpha~0.0~seed~0/T~1.0/seed~0"
     ]
-    paper["distillation"]["run"] = ["cifar10_alexnet_kd"]
+    paper["distillation"].update(
+        run=["cifar10_alexnet_kd"], fig5={"students": "cifar10_alexnet_kd"}
+    )
     paper["run"] = [r for r in paper["run"] if r != "cifar10_alexnet"]
-    with pytest.raises(ConfigError, match=r"student: experiment 'cifar10_alexnet' is not in run "
-                       r"\(Fig\. 5 draws its students trained alone\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"student: experiment 'cifar10_alexnet' is not in run "
+        r"\(Fig\. 5 draws its students trained alone\)",
+    ):
         validate_config(paper, SCHEMA)

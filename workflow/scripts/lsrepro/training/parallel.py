@@ -60,7 +60,7 @@ def _free_port() -> int:
 def _worker(
     rank: int, world: int, port: int, fn: Callable, kwargs: dict, status, log_file: str | None
 ) -> None:
-    from lsrepro.io import setup_logging
+    from lsrepro.runtime import setup_logging
 
     setup_logging(log_file if rank == 0 else None)  # rank 0 writes the job's log
     os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"] = "127.0.0.1", str(port)
