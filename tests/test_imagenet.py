@@ -362,7 +362,7 @@ def test_paper_dag_with_imagenet_gives_it_a_gpu_memory_and_time(tmp_path):
     # the paper DAG (tests/test_workflow.py) + ImageNet: one dataset, 2 models, 1 Fig. 2 and
     # 2 Fig. 1 rows, 1 experiment's plots
     assert counts["prepare_data"] == 4 and counts["split_data"] == 4
-    assert counts["train"] == 110 + 2 and counts["evaluate"] == 180 + 2
+    assert counts["train"] == 110 + 2 and counts["evaluate"] == 110 + 85 + 2
     assert counts["plot_reliability"] == 5 and counts["project_penultimate"] == 10
     assert counts["plot_calibration_vs_alpha"] == 7
     jobs = job_resources(output)

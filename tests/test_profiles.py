@@ -56,10 +56,11 @@ def test_slurm_profile_gives_gpu_jobs_a_gpu_and_paper_scale_time(tmp_path):
     proc = snakemake("-n", "--workflow-profile", "profiles/slurm", cwd=wd)
     jobs = job_resources(proc.stdout + proc.stderr)
     # config.yaml: 2 x 8 x 5 CIFAR-10 + 3 x 5 CIFAR-100 + 3 x 5 MNIST runs trained directly;
-    # 12 x 5 Fig. 5 students + 2 x 5 MNIST students; every one of them is evaluated.
+    # 15 x 5 Fig. 5 students (alpha = 0 teacher at 7 T, LS teachers at T = 1, the alpha = 0.1
+    # teacher also at T = 2 and 4 for C12f/g) + 2 x 5 MNIST students; every one is evaluated.
     assert len(jobs["train"]) == 80 + 15 + 15
-    assert len(jobs["distill"]) == 60 + 10
-    assert len(jobs["evaluate"]) == 110 + 70
+    assert len(jobs["distill"]) == 75 + 10
+    assert len(jobs["evaluate"]) == 110 + 85
     assert set(jobs) & GPU_RULES == GPU_RULES  # the paper DAG runs every GPU rule
     for rule, rule_jobs in jobs.items():
         for job in rule_jobs:
