@@ -52,6 +52,8 @@ TOP_LEVEL = {
     "lsrepro.paper": "foundation",
     "lsrepro.stats": "foundation",
     "lsrepro.runtime": "foundation",
+    "lsrepro.progress": "foundation",
+    "lsrepro.integrity": "foundation",
     "lsrepro.data": "data",
     "lsrepro.models": "models",
     "lsrepro.runs": "plans",

@@ -16,11 +16,11 @@ import pytest
 import yaml
 
 from lsrepro.artifacts import evaluation
-from lsrepro.artifacts.checks import ArtifactError
 from lsrepro.artifacts.teacher_cache import TeacherCache, load_teacher_cache, save_teacher_cache
 from lsrepro.config import ConfigError, validate_config
 from lsrepro.data.images import Split, load_split, save_split
 from lsrepro.data.vocab import load_vocab, save_vocab, train_vocab
+from lsrepro.integrity import ArtifactError
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lsrepro.artifacts.checks import ArtifactError
 from lsrepro.artifacts.model import load_model, load_model_on_split, model_blob
 from lsrepro.data.images import DataIntegrityError
+from lsrepro.integrity import ArtifactError
 from lsrepro.io import atomic_torch_save
 from lsrepro.models import build_model
 

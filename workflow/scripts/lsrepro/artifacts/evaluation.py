@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lsrepro.artifacts.checks import load_npz, save_npz
+from lsrepro.integrity import load_npz, save_npz
 
 KEYS = ("logits", "labels", "features", "weight", "bias", "index", "class_names")
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import torch
 
-from lsrepro.artifacts.checks import ArtifactError
 from lsrepro.data.images import DataIntegrityError
+from lsrepro.integrity import ArtifactError
 from lsrepro.models import build_model
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lsrepro.artifacts.checks import load_npz, save_npz
+from lsrepro.integrity import load_npz, save_npz
 
 
 @dataclass(frozen=True)

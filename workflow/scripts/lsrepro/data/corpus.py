@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lsrepro.artifacts.checks import rebuild
 from lsrepro.data.images import DataIntegrityError, md5sum, verify_md5
+from lsrepro.integrity import rebuild
 from lsrepro.io import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)

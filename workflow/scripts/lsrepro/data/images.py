@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lsrepro.artifacts.checks import reading, rebuild
+from lsrepro.integrity import reading, rebuild
 from lsrepro.io import atomic_path, atomic_savez
 
 DATASETS = ("cifar10", "cifar100", "mnist")

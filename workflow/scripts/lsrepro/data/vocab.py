@@ -29,7 +29,7 @@ from typing import Any
 
 import sentencepiece as spm
 
-from lsrepro.artifacts.checks import ArtifactError, reading, rebuild
+from lsrepro.integrity import ArtifactError, reading, rebuild
 from lsrepro.io import atomic_write, write_json
 
 log = logging.getLogger(__name__)

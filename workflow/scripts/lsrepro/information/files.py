@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lsrepro.artifacts.checks import reading
 from lsrepro.data.images import load_prepared, load_split
 from lsrepro.information.experiment import CURVE_COLUMNS, information_curve, select_examples
+from lsrepro.integrity import reading
 from lsrepro.io import atomic_savez, write_csv
 from lsrepro.runtime import pick_device
 from lsrepro.stats import summarize_over_seeds
