@@ -265,7 +265,9 @@ localrules:
 # a job that still hits its limit is not lost; SIGTERM checkpoints it, the retry resumes).
 def train_runtime(wildcards, attempt):
     """Minutes for one training job (lsrepro.models.registry.train_minutes) on its GPUs."""
-    return lsregistry.train_minutes(get_recipe(wildcards), attempt, train_gpus(wildcards))
+    return lsregistry.train_minutes(
+        get_recipe(wildcards), attempt, train_gpus(wildcards)
+    )
 
 
 def attempt_number(wildcards, attempt):
