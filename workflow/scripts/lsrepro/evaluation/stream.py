@@ -14,6 +14,7 @@ import torch
 from lsrepro.data.imagenet import CropSpec, ImageFiles, loader, to_device
 from lsrepro.evaluation.inference import sample_indices, save_evaluation
 from lsrepro.models import Classifier
+from lsrepro.training import precision
 
 
 @torch.no_grad()
@@ -81,12 +82,14 @@ def evaluate_streamed_files(
         "val": parts.val[sample_indices(y_train[parts.val], max_examples, sample_seed)],
         "test": sample_indices(y_test, max_examples, sample_seed),
     }
+    fast_path = precision.inference(model, recipe, device)  # the model's own precision
     for name, index in rows.items():
         split_name, labels = ("test", y_test) if name == "test" else ("train", y_train)
         files = ImageFiles(manifest, split_name, crop)
-        logits, features = infer_files(
-            model, files, index, recipe["input"]["normalize"], batch_size, device, workers
-        )
+        with fast_path:
+            logits, features = infer_files(
+                model, files, index, recipe["input"]["normalize"], batch_size, device, workers
+            )
         save_evaluation(
             Path(outputs[name]),
             model=model,
