@@ -326,6 +326,26 @@ def test_report_from_vectors_equals_the_dense_report():
     assert estimate["mce"] == pytest.approx(ref_mce(p_t, labels, 15), abs=1e-14)
     assert estimate["adaptive_ece"] == pytest.approx(ref_adaptive_ece(p_t, labels, 15), abs=1e-14)
     assert estimate["temperature"] == 1.4
+    # the intervals, rebuilt here: resample rows by the documented index matrix
+    # (numpy.random.default_rng(seed).integers(0, N, (B, N))), apply the references, take the
+    # 2.5 % / 97.5 % quantiles (linear) and the standard deviation (ddof = 1) of the replicates
+    idx = np.random.default_rng(2).integers(0, 900, size=(60, 900), dtype=np.int32)
+    references = {
+        "accuracy": lambda i: (p_t[i].argmax(axis=1) == labels[i]).mean(),
+        "nll": lambda i: ref_nll(logits[i], labels[i], 1.4),
+        "brier": lambda i: ref_brier(p_t[i], labels[i]),
+        "ece": lambda i: ref_ece(p_t[i], labels[i], 15),
+        "mce": lambda i: ref_mce(p_t[i], labels[i], 15),
+        "smece": lambda i: relplot.smECE(p_t[i].max(axis=1), p_t[i].argmax(axis=1) == labels[i]),
+    }
+    table = vec.set_index("metric")
+    for name, reference in references.items():
+        rows = idx[:4] if name == "smece" else idx  # smece_resamples = 4: the first 4 rows
+        replicates = np.array([reference(i) for i in rows])
+        lower, upper = np.quantile(replicates, [0.025, 0.975])
+        got = table.loc[name, ["lower", "upper", "se", "n_resamples"]].to_numpy(dtype=float)
+        want = [lower, upper, replicates.std(ddof=1), len(rows)]
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=name)
     # no sum_sq: no Brier by default, and a clear error when asked for
     short = cal.calibration_report_from_vectors(
         pred.confidence,
