@@ -44,7 +44,7 @@ def _curves(ece=(None, None, None)):
 def _bin_circles(top, k):
     """(offsets, sizes, face alphas) of the k-th curve's bin circles."""
     coll = top.collections[k]
-    return coll.get_offsets().data, coll.get_sizes(), coll.get_facecolors()[:, 3]
+    return np.asarray(coll.get_offsets()), coll.get_sizes(), coll.get_facecolors()[:, 3]
 
 
 def test_reliability_diagram_draws_the_bins_weighted_by_count():
@@ -155,7 +155,8 @@ def _drawn_series(ax):
 
 def test_metrics_vs_alpha_draws_seed_means_intervals_and_paper_points():
     rows = _seed_rows()
-    summary = summarize_over_seeds(rows, by=["alpha", "split", "scaling", "metric"], values=["estimate"])
+    by = ["alpha", "split", "scaling", "metric"]
+    summary = summarize_over_seeds(rows, by=by, values=["estimate"])
     paper = paper_points("CIFAR-100", "ResNet-56")
     fig = metrics_vs_alpha_figure(summary, metrics=("ece", "accuracy"), split="val", paper=paper)
     ece_ax, acc_ax = fig.axes[:2]
@@ -165,7 +166,8 @@ def test_metrics_vs_alpha_draws_seed_means_intervals_and_paper_points():
         assert set(series) == {"T = 1", "temperature (T fitted on val)"}
         for label, scaling in (("T = 1", "none"), ("temperature (T fitted on val)", "temperature")):
             x, y, lo, hi = series[label]
-            seeds = rows[(rows.split == "val") & (rows.scaling == scaling) & (rows.metric == metric)]
+            cell = (rows.split == "val") & (rows.scaling == scaling) & (rows.metric == metric)
+            seeds = rows[cell]
             per_alpha = seeds.groupby("alpha")["estimate"]
             mean, sd = per_alpha.mean(), per_alpha.std(ddof=1)
             half = stats.t.ppf(0.975, 2) * sd / np.sqrt(3)

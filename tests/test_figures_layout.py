@@ -39,7 +39,10 @@ def test_fig4_text_is_legible_at_report_width():
     assert min(sizes) >= 10, sorted(set(sizes))
     texts = [t.get_text() for t in legend.get_texts()]
     assert texts[:2] == ["BLEU (left axis)", "ECE (right axis); NLL in the right panel"]
-    assert "label smoothing (α = 0.1)" in texts and "each seed's fitted T" in texts
+    assert "label smoothing (α = 0.1)" in texts
+    assert "each seed's fitted T" not in texts  # no fitted rows, no star in the legend
+    with_fitted = bleu_nll_vs_temperature_figure(_table().assign(fitted=lambda t: t.seed == 1))
+    assert "each seed's fitted T" in [t.get_text() for t in with_fitted.legends[0].get_texts()]
     # panels keep their data: left panel's BLEU is the mean over seeds at each T
     bleu = fig.get_axes()[0].get_lines()[0]
     np.testing.assert_allclose(bleu.get_ydata(), [30.8, 31.0, 31.2])

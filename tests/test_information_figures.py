@@ -12,14 +12,12 @@ from lsrepro.figures.information import information_figure, information_vs_disti
 def _summary():
     """MI per (alpha, step): alpha = 0 ends higher than alpha = 0.1 (a swap would show)."""
     rows = []
+    log_n = np.log(600)
     for alpha, final in ((0.0, 1.2), (0.1, 0.7)):
         for step, mi in ((0, 0.1), (50, 2.0), (100, final)):
-            rows.append(
-                {"alpha": alpha, "step": step, "variable": "mi", "n": 3, "mean": mi}
-                | {"min": mi - 0.05, "max": mi + 0.1}
-            )
-            rows.append({"alpha": alpha, "step": step, "variable": "log_n", "n": 3, "mean": np.log(600)}
-                | {"min": np.log(600), "max": np.log(600)})
+            common = {"alpha": alpha, "step": step, "n": 3}
+            rows.append(common | {"variable": "mi", "mean": mi, "min": mi - 0.05, "max": mi + 0.1})
+            rows.append(common | {"variable": "log_n", "mean": log_n, "min": log_n, "max": log_n})
     return pd.DataFrame(rows)
 
 
@@ -38,7 +36,7 @@ def test_information_figure_draws_mean_lines_bands_and_references():
     for band, alpha in zip(ax.collections, (0.0, 0.1), strict=True):
         mi = summary[(summary["alpha"] == alpha) & (summary["variable"] == "mi")]
         ys = band.get_paths()[0].vertices[:, 1]
-        assert ys.min() == pytest.approx(mi["min"].min()) and ys.max() == pytest.approx(mi["max"].max())
+        assert (ys.min(), ys.max()) == pytest.approx((mi["min"].min(), mi["max"].max()))
     # dashed references at log 2 and log N
     refs = sorted(ln.get_ydata()[0] for ln in ax.get_lines() if ln.get_linestyle() == "--")
     assert refs == pytest.approx([np.log(2.0), np.log(600)])
@@ -68,7 +66,8 @@ def test_information_vs_distillation_draws_one_point_per_teacher():
     np.testing.assert_allclose(line.get_xdata(), [1.5, 1.0, 0.6])
     np.testing.assert_allclose(line.get_ydata(), [80.0, 78.0, 75.0])
     # error bars span min to max over seeds: x (teacher MI) and y (student accuracy, %)
-    np.testing.assert_allclose([s[:, 0] for s in xbars.get_segments()], table[["mi_final_min", "mi_final_max"]])
+    x_ends = [s[:, 0] for s in xbars.get_segments()]
+    np.testing.assert_allclose(x_ends, table[["mi_final_min", "mi_final_max"]].to_numpy())
     np.testing.assert_allclose(
         [s[:, 1] for s in ybars.get_segments()],
         100 * table[["student_val_accuracy_min", "student_val_accuracy_max"]].to_numpy(),

@@ -71,7 +71,7 @@ def test_each_panel_draws_its_points_templates_and_triangle(specs) -> None:
         scatters, stars = ax.collections[:3], ax.collections[3:]
         for coll, name in zip(scatters, CLASSES, strict=True):
             np.testing.assert_allclose(
-                coll.get_offsets().data,
+                np.asarray(coll.get_offsets()),
                 points.loc[points["class_name"] == name, ["x", "y"]].to_numpy(),
             )
             colours.setdefault(name, tuple(coll.get_facecolors()[0, :3]))
@@ -79,7 +79,7 @@ def test_each_panel_draws_its_points_templates_and_triangle(specs) -> None:
             assert tuple(coll.get_facecolors()[0, :3]) == pytest.approx(colours[name])
         assert len(stars) == 3
         for star, (_, row) in zip(stars, templates.iterrows(), strict=True):
-            np.testing.assert_allclose(star.get_offsets().data, [[row["x"], row["y"]]])
+            np.testing.assert_allclose(np.asarray(star.get_offsets()), [[row["x"], row["y"]]])
             assert tuple(star.get_facecolors()[0, :3]) == pytest.approx(colours[row["class_name"]])
         (triangle,) = ax.get_lines()
         xy = templates[["x", "y"]].to_numpy()
@@ -137,7 +137,9 @@ def test_geometry_vs_alpha(tmp_path) -> None:
     }
     for split in ("train", "val"):
         mean = table[table["split"] == split].groupby("alpha")["gap_mean"].mean()
-        (line,) = [ln for ln in ax.get_lines() if to_rgb(ln.get_color()) == colour[split]]
+        # seaborn's legend proxies are empty lines of the same colour
+        drawn = [ln for ln in ax.get_lines() if len(ln.get_xdata())]
+        (line,) = [ln for ln in drawn if to_rgb(ln.get_color()) == colour[split]]
         np.testing.assert_allclose(line.get_xdata(), mean.index)
         np.testing.assert_allclose(line.get_ydata(), mean.to_numpy())
     # the closed-form loss minimiser where the table has it (not at alpha = 0)

@@ -34,26 +34,20 @@ LABELS = {
 }
 
 
-def _legend_handles(hard_alpha: float, ls_alpha: float) -> list[Artist]:
-    """The figure's one legend: what colour, marker, star and band stand for in every panel."""
+def _legend_handles(hard_alpha: float, ls_alpha: float, fitted: bool) -> list[Artist]:
+    """The figure's one legend: what colour, marker, band (and star) stand for in every panel."""
     grey = "0.3"
-    return [
+    handles: list[Artist] = [
         Line2D([], [], color=_BLUE, label="BLEU (left axis)"),
         Line2D([], [], color=_RED, label="ECE (right axis); NLL in the right panel"),
         Patch(facecolor="0.5", alpha=0.3, label="min–max over seeds"),
         Line2D([], [], color=grey, label=f"hard targets (α = {hard_alpha:g})"),
         Line2D([], [], color=grey, marker=_LS_MARKER, label=f"label smoothing (α = {ls_alpha:g})"),
-        Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="*",
-            markersize=10,
-            markerfacecolor=grey,
-            markeredgecolor="black",
-            label="each seed's fitted T",
-        ),
     ]
+    if fitted:
+        star = dict(marker="*", markersize=10, markerfacecolor=grey, markeredgecolor="black")
+        handles.append(Line2D([], [], linestyle="none", label="each seed's fitted T", **star))
+    return handles
 
 
 def _check(table: pd.DataFrame) -> None:
@@ -150,8 +144,9 @@ def bleu_nll_vs_temperature_figure(
         axes[2].set_title("NLL, both nets", fontsize=_TITLE)
         for ax in axes:
             ax.tick_params(labelsize=_TICKS)
+        fitted = "fitted" in table and bool(table["fitted"].astype(bool).any())
         fig.legend(
-            handles=_legend_handles(hard_alpha, ls_alpha),
+            handles=_legend_handles(hard_alpha, ls_alpha, fitted),
             loc="outside lower center",
             ncol=3,
             frameon=False,
