@@ -301,6 +301,20 @@ def test_vector_metrics_equal_the_dense_ones():
     np.testing.assert_allclose(bins["accuracy"][full], (s_acc / count)[full], atol=1e-15)
     assert bins["mean_confidence"][~full].isna().all() and bins["accuracy"][~full].isna().all()
     np.testing.assert_allclose(bins["upper"], np.arange(1, 16) / 15, atol=1e-15)
+    # by hand, with confidences on the edges (right-closed bins: 0.2 in the first, 0.4 in the
+    # second, 1.0 in the last), M = 5:
+    #   (0, .2]: 0.0 (right), 0.2 (wrong) -> conf .1, acc .5, gap .4, weight 2/6
+    #   (.2, .4]: 0.4 (right) -> gap .6;  (.4, .6]: 0.4000001 (right) -> gap .5999999
+    #   (.8, 1]: 0.9 (right), 1.0 (wrong) -> conf .95, acc .5, gap .45, weight 2/6
+    c = np.array([0.0, 0.2, 0.4, 0.4000001, 1.0, 0.9])
+    a = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 1.0])
+    bins = cal.reliability_bins_from_vectors(c, a, 5)
+    assert bins["count"].tolist() == [2, 1, 1, 0, 2]
+    np.testing.assert_allclose(bins["mean_confidence"], [0.1, 0.4, 0.4000001, np.nan, 0.95])
+    np.testing.assert_allclose(bins["accuracy"], [0.5, 1.0, 1.0, np.nan, 0.5])
+    ece = (2 * 0.4 + 0.6 + 0.5999999 + 2 * 0.45) / 6
+    assert cal.ece_from_vectors(c, a, 5) == pytest.approx(ece, abs=1e-15)
+    assert cal.mce_from_vectors(c, a, 5) == pytest.approx(0.6, abs=1e-15)
 
 
 def test_report_from_vectors_equals_the_dense_report():

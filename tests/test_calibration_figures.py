@@ -149,7 +149,7 @@ def _drawn_series(ax):
     for container in ax.containers:
         line, _, (bars,) = container
         segments = np.array([seg[:, 1] for seg in bars.get_segments()])
-        out[line.get_label()] = (line.get_xdata(), line.get_ydata(), segments[:, 0], segments[:, 1])
+        out[container.get_label()] = (line.get_xdata(), line.get_ydata(), *segments.T)
     return out
 
 
@@ -175,6 +175,7 @@ def test_metrics_vs_alpha_draws_seed_means_intervals_and_paper_points():
             np.testing.assert_allclose(y, scale * mean.to_numpy())
             np.testing.assert_allclose(lo, scale * (mean - half).to_numpy())
             np.testing.assert_allclose(hi, scale * (mean + half).to_numpy())
+
     # the paper's numbers (Tables 2, 3: CIFAR-100 ResNet-56) where drawn: star T = 1, cross TS
     def points(ax, marker):
         return sorted(

@@ -29,7 +29,8 @@ def test_fig4_text_is_legible_at_report_width():
     for ax in fig.get_axes():
         assert ax.get_legend() is None
         label_sizes = [ax.xaxis.label.get_fontsize(), ax.yaxis.label.get_fontsize()]
-        sizes += [s for s, text in zip(label_sizes, (ax.get_xlabel(), ax.get_ylabel())) if text]
+        names = (ax.get_xlabel(), ax.get_ylabel())
+        sizes += [s for s, text in zip(label_sizes, names, strict=True) if text]
         sizes += [t.get_fontsize() for t in ax.get_xticklabels() + ax.get_yticklabels()]
         if ax.get_title():
             sizes.append(ax.title.get_fontsize())

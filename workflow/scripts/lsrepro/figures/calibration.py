@@ -173,6 +173,7 @@ def reliability_diagram(
                 edgecolors=curve.color,
                 linewidths=0.8,
                 zorder=3,
+                clip_on=False,  # a bin at accuracy 1.0 or 0.0 shows as a whole circle
             )
             edges = np.append(b["lower"].to_numpy(), b["upper"].to_numpy()[-1])
             bottom.stairs(share, edges, color=curve.color, linewidth=1.2)
