@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from lsrepro import calibration as cal
-from lsrepro.calibration.files import reliability_curves
+from lsrepro.calibration.files import reliability_curves, reliability_figure
 from lsrepro.figures.calibration import (
     fig2_curves,
     metrics_vs_alpha_figure,
@@ -118,6 +118,28 @@ def test_reliability_curves_from_files_carry_ece_and_temperature(tmp_path):
     assert curves[1].label == "hard targets + TS (T = 1.70)"
     labels = [ln.get_label() for ln in reliability_diagram(curves).axes[0].get_lines()[1:4]]
     assert labels[0] == f"hard targets, ECE {hard_ece:.3f}"
+    # the rule's entry point (min_count from config calibration.min_bin_count)
+    out = {"pdf": tmp_path / "fig" / "r.pdf", "png": tmp_path / "fig" / "r.png"}
+    reliability_figure(
+        hard=tmp_path / "hard.csv",
+        smooth=tmp_path / "ls.csv",
+        alpha=0.1,
+        split="val",
+        title="t",
+        min_count=5,
+        **out,
+    )
+    assert out["png"].read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="min_count must be an integer >= 1, got 0"):
+        reliability_figure(
+            hard=tmp_path / "hard.csv",
+            smooth=tmp_path / "ls.csv",
+            alpha=0.1,
+            split="val",
+            title="t",
+            min_count=0,
+            **out,
+        )
 
 
 def test_reliability_diagram_writes_pdf_and_png(tmp_path):
