@@ -301,6 +301,20 @@ def test_vector_metrics_equal_the_dense_ones():
     np.testing.assert_allclose(bins["accuracy"][full], (s_acc / count)[full], atol=1e-15)
     assert bins["mean_confidence"][~full].isna().all() and bins["accuracy"][~full].isna().all()
     np.testing.assert_allclose(bins["upper"], np.arange(1, 16) / 15, atol=1e-15)
+    # by hand, with confidences on the edges (right-closed bins: 0.2 in the first, 0.4 in the
+    # second, 1.0 in the last), M = 5:
+    #   (0, .2]: 0.0 (right), 0.2 (wrong) -> conf .1, acc .5, gap .4, weight 2/6
+    #   (.2, .4]: 0.4 (right) -> gap .6;  (.4, .6]: 0.4000001 (right) -> gap .5999999
+    #   (.8, 1]: 0.9 (right), 1.0 (wrong) -> conf .95, acc .5, gap .45, weight 2/6
+    c = np.array([0.0, 0.2, 0.4, 0.4000001, 1.0, 0.9])
+    a = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 1.0])
+    bins = cal.reliability_bins_from_vectors(c, a, 5)
+    assert bins["count"].tolist() == [2, 1, 1, 0, 2]
+    np.testing.assert_allclose(bins["mean_confidence"], [0.1, 0.4, 0.4000001, np.nan, 0.95])
+    np.testing.assert_allclose(bins["accuracy"], [0.5, 1.0, 1.0, np.nan, 0.5])
+    ece = (2 * 0.4 + 0.6 + 0.5999999 + 2 * 0.45) / 6
+    assert cal.ece_from_vectors(c, a, 5) == pytest.approx(ece, abs=1e-15)
+    assert cal.mce_from_vectors(c, a, 5) == pytest.approx(0.6, abs=1e-15)
 
 
 def test_report_from_vectors_equals_the_dense_report():
@@ -326,6 +340,26 @@ def test_report_from_vectors_equals_the_dense_report():
     assert estimate["mce"] == pytest.approx(ref_mce(p_t, labels, 15), abs=1e-14)
     assert estimate["adaptive_ece"] == pytest.approx(ref_adaptive_ece(p_t, labels, 15), abs=1e-14)
     assert estimate["temperature"] == 1.4
+    # the intervals, rebuilt here: resample rows by the documented index matrix
+    # (numpy.random.default_rng(seed).integers(0, N, (B, N))), apply the references, take the
+    # 2.5 % / 97.5 % quantiles (linear) and the standard deviation (ddof = 1) of the replicates
+    idx = np.random.default_rng(2).integers(0, 900, size=(60, 900), dtype=np.int32)
+    references = {
+        "accuracy": lambda i: (p_t[i].argmax(axis=1) == labels[i]).mean(),
+        "nll": lambda i: ref_nll(logits[i], labels[i], 1.4),
+        "brier": lambda i: ref_brier(p_t[i], labels[i]),
+        "ece": lambda i: ref_ece(p_t[i], labels[i], 15),
+        "mce": lambda i: ref_mce(p_t[i], labels[i], 15),
+        "smece": lambda i: relplot.smECE(p_t[i].max(axis=1), p_t[i].argmax(axis=1) == labels[i]),
+    }
+    table = vec.set_index("metric")
+    for name, reference in references.items():
+        rows = idx[:4] if name == "smece" else idx  # smece_resamples = 4: the first 4 rows
+        replicates = np.array([reference(i) for i in rows])
+        lower, upper = np.quantile(replicates, [0.025, 0.975])
+        got = table.loc[name, ["lower", "upper", "se", "n_resamples"]].to_numpy(dtype=float)
+        want = [lower, upper, replicates.std(ddof=1), len(rows)]
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=name)
     # no sum_sq: no Brier by default, and a clear error when asked for
     short = cal.calibration_report_from_vectors(
         pred.confidence,

@@ -88,6 +88,7 @@ rule plot_reliability:
         "../../envs/lsrepro.yaml"
     params:
         alpha=get_comparison_alpha("calibration"),
+        min_count=config["calibration"]["min_bin_count"],
     script:
         "../scripts/plot_reliability.py"
 

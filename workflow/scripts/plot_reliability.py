@@ -8,6 +8,7 @@ reliability_figure(
     hard=snakemake.input.hard,
     smooth=snakemake.input.smooth,
     alpha=snakemake.params.alpha,
+    min_count=snakemake.params.min_count,
     split="val",
     title=f"{snakemake.wildcards.figure}: validation split",
     pdf=snakemake.output.pdf,

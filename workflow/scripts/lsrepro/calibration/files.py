@@ -178,12 +178,18 @@ def reliability_figure(
     title: str,
     pdf: Path | str,
     png: str | Path,
+    min_count: int | None = None,
 ) -> None:
-    """Fig. 2: hard targets, hard targets + TS (T fitted on val), and the LS model, on ``split``."""
+    """Fig. 2: hard targets, hard targets + TS (T fitted on val), and the LS model, on ``split``.
+
+    ``min_count``: fewest examples of a bin joined into a curve (config
+    ``calibration.min_bin_count``; None: :data:`lsrepro.figures.calibration.MIN_BIN_COUNT`).
+    """
     from lsrepro.figures import calibration as figs
 
     curves = reliability_curves(hard=hard, smooth=smooth, alpha=alpha, split=split)
-    figs.plot_reliability_diagram(curves, pdf, png, title=title)
+    count = figs.MIN_BIN_COUNT if min_count is None else min_count
+    figs.plot_reliability_diagram(curves, pdf, png, title=title, min_count=count)
 
 
 def reliability_curves(

@@ -8,6 +8,7 @@ LaTeX) and written as PDF (vector) and PNG. Inputs are tables produced elsewhere
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from lsrepro.figures import save_figure
@@ -22,11 +24,14 @@ from lsrepro.paper import TABLE2, TABLE3, normalise_name
 
 __all__ = [
     "METRIC_LABELS",
+    "MIN_BIN_COUNT",
     "ReliabilityCurve",
     "fig2_curves",
+    "metrics_vs_alpha_figure",
     "paper_points",
     "plot_metrics_vs_alpha",
     "plot_reliability_diagram",
+    "reliability_diagram",
 ]
 
 #: Axis labels with units for the metrics of :mod:`lsrepro.calibration`.
@@ -46,6 +51,13 @@ _PERCENT = {"accuracy"}
 
 # Fig. 2: hard targets blue without markers, + temperature scaling blue with crosses, LS green
 _BLUE, _GREEN = "#1f77b4", "#2ca02c"
+
+#: Default fewest examples a reliability bin needs to be joined into its curve (config key
+#: ``calibration.min_bin_count``); sparser bins are drawn as open circles off the line.
+MIN_BIN_COUNT = 10
+# circle area (points^2) of a bin: _MIN_AREA (a bin of one example stays visible) plus
+# _FULL_AREA times its share of the examples
+_MIN_AREA, _FULL_AREA = 6.0, 400.0
 
 
 @dataclass(frozen=True)
@@ -92,48 +104,111 @@ def fig2_curves(
     ]
 
 
-def plot_reliability_diagram(
+def _style() -> AbstractContextManager[None]:
+    """No LaTeX, seaborn's whitegrid: entered to build a figure and again to save it (ticks are
+    made when drawn, with the rc settings of that moment)."""
+    return mpl.rc_context({"text.usetex": False, **sns.axes_style("whitegrid")})
+
+
+def _bin_marker_area(share: np.ndarray) -> np.ndarray:
+    """Marker area (points^2) of a reliability bin: proportional to its share of the examples."""
+    return _MIN_AREA + _FULL_AREA * share
+
+
+def reliability_diagram(
     curves: Sequence[ReliabilityCurve],
-    pdf_path: Path | str,
-    png_path: Path | str,
     *,
     title: str | None = None,
-) -> None:
+    min_count: int = MIN_BIN_COUNT,
+) -> Figure:
     """Reliability diagram (paper Fig. 2) with the confidence histogram beneath it.
 
     Top: accuracy against mean confidence of each non-empty bin, one line per curve, and the
-    dashed diagonal of perfect calibration (a curve below it is over-confident). Bottom: fraction
-    of examples in each confidence bin, one step outline per curve. Writes ``pdf_path`` and
-    ``png_path``.
+    dashed diagonal of perfect calibration (a curve below it is over-confident). Each non-empty
+    bin is also a circle whose area is proportional to its share of the examples, so a bin of one
+    example does not weigh like a bin of thousands; the line joins only bins holding at least
+    ``min_count`` examples, the others are open circles off the line (one example moves a bin's
+    accuracy by ``1 / count``). Bottom: fraction of examples in each confidence bin, one step
+    outline per curve.
+
+    Args:
+        curves: the curves to draw (e.g. :func:`fig2_curves`), all with the same bins.
+        title: axes title; default names the number of bins.
+        min_count: fewest examples a bin needs to be joined into its curve (``>= 1``).
+
+    Returns:
+        The Figure (:func:`plot_reliability_diagram` writes it as PDF and PNG).
     """
     if not curves:
         raise ValueError("no curves to plot")
-    with mpl.rc_context({"text.usetex": False}), sns.axes_style("whitegrid"):
-        fig = Figure(figsize=(4.8, 5.6), layout="constrained")
+    if isinstance(min_count, bool) or not isinstance(min_count, int | np.integer) or min_count < 1:
+        raise ValueError(f"min_count must be an integer >= 1, got {min_count!r}")
+    with _style():
+        fig = Figure(figsize=(7.6, 5.2), layout="constrained")
         top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
         top.plot(
             [0, 1], [0, 1], linestyle="--", color="0.5", linewidth=1, label="perfect calibration"
         )
         for curve in curves:
             b = curve.bins
-            full = b["count"].to_numpy() > 0
+            count = b["count"].to_numpy()
+            conf, acc = b["mean_confidence"].to_numpy(), b["accuracy"].to_numpy()
+            full, joined = count > 0, count >= min_count
             label = curve.label if curve.ece is None else f"{curve.label}, ECE {curve.ece:.3f}"
             top.plot(
-                b["mean_confidence"].to_numpy()[full],
-                b["accuracy"].to_numpy()[full],
+                conf[joined],
+                acc[joined],
                 color=curve.color,
                 marker=curve.marker or None,
                 label=label,
             )
+            share = count / max(int(count.sum()), 1)
+            face = np.array([to_rgba(curve.color, 0.3)] * len(count))
+            face[~joined] = 0.0  # open circle: too few examples to be part of the curve
+            top.scatter(
+                conf[full],
+                acc[full],
+                s=_bin_marker_area(share[full]),
+                facecolors=face[full],
+                edgecolors=curve.color,
+                linewidths=0.8,
+                zorder=3,
+                clip_on=False,  # a bin at accuracy 1.0 or 0.0 shows as a whole circle
+            )
             edges = np.append(b["lower"].to_numpy(), b["upper"].to_numpy()[-1])
-            frac = b["count"].to_numpy() / max(int(b["count"].sum()), 1)
-            bottom.stairs(frac, edges, color=curve.color, linewidth=1.2)
+            bottom.stairs(share, edges, color=curve.color, linewidth=1.2)
+        grey = "0.35"
+        top.plot([], [], "o", color=grey, alpha=0.5, markersize=7, label="circle area ∝ examples")
+        top.plot(
+            [],
+            [],
+            "o",
+            markerfacecolor="none",
+            markeredgecolor=grey,
+            markersize=5,
+            label=f"bin of < {min_count} examples (not joined)",
+        )
         n_bins = len(curves[0].bins)
         top.set(xlim=(0, 1), ylim=(0, 1), ylabel="accuracy (fraction correct)")
         top.set_title(title if title is not None else f"Reliability diagram ({n_bins} bins)")
-        top.legend(loc="upper left", fontsize="small")
+        # beside the axes: inside, it would hide bins (under-confident curves run upper left)
+        fig.legend(*top.get_legend_handles_labels(), loc="outside right center", fontsize="small")
         bottom.set(xlabel="confidence (top-label probability)", ylabel="fraction of examples")
         bottom.set_ylim(bottom=0)
+    return fig
+
+
+def plot_reliability_diagram(
+    curves: Sequence[ReliabilityCurve],
+    pdf_path: Path | str,
+    png_path: Path | str,
+    *,
+    title: str | None = None,
+    min_count: int = MIN_BIN_COUNT,
+) -> None:
+    """:func:`reliability_diagram` written to ``pdf_path`` and ``png_path``."""
+    with _style():
+        fig = reliability_diagram(curves, title=title, min_count=min_count)
         save_figure(fig, pdf_path, png_path)
 
 
@@ -168,6 +243,22 @@ def plot_metrics_vs_alpha(
     paper: pd.DataFrame | None = None,
     title: str | None = None,
 ) -> None:
+    """:func:`metrics_vs_alpha_figure` written to ``pdf_path`` and ``png_path``."""
+    with _style():
+        fig = metrics_vs_alpha_figure(
+            summary, metrics=metrics, split=split, paper=paper, title=title
+        )
+        save_figure(fig, pdf_path, png_path)
+
+
+def metrics_vs_alpha_figure(
+    summary: pd.DataFrame,
+    *,
+    metrics: Sequence[str] = ("ece", "accuracy"),
+    split: str = "val",
+    paper: pd.DataFrame | None = None,
+    title: str | None = None,
+) -> Figure:
     """Metrics against the label-smoothing α, mean over seeds with their t-interval.
 
     One panel per metric; one line per ``scaling`` (``"none"``: T = 1, others: temperature
@@ -183,6 +274,9 @@ def plot_metrics_vs_alpha(
         metrics: metrics to draw, one panel each.
         split: which split to draw (``"val"``: the paper's protocol; ``"test"``: held out).
         paper: optional paper points with columns ``metric, alpha, scaling, value``.
+
+    Returns:
+        The Figure (:func:`plot_metrics_vs_alpha` writes it as PDF and PNG).
     """
     data = summary.loc[summary["split"] == split]
     missing = [m for m in metrics if m not in set(data["metric"])]
@@ -191,7 +285,7 @@ def plot_metrics_vs_alpha(
     palette = dict(
         zip(sorted(data["scaling"].unique()), sns.color_palette("colorblind"), strict=False)
     )
-    with mpl.rc_context({"text.usetex": False}), sns.axes_style("whitegrid"):
+    with _style():
         fig = Figure(figsize=(4.2 * len(metrics), 3.6), layout="constrained")
         axes = np.atleast_1d(fig.subplots(1, len(metrics)))
         for ax, metric in zip(axes, metrics, strict=True):
@@ -238,4 +332,4 @@ def plot_metrics_vs_alpha(
         fig.suptitle(
             title if title is not None else f"Mean over seeds with 95% t-interval ({split_name})"
         )
-        save_figure(fig, pdf_path, png_path)
+    return fig

@@ -15,19 +15,39 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 __all__ = ["bleu_nll_vs_temperature_figure"]
 
 _BLUE, _RED = "#1f77b4", "#d62728"
 _LS_MARKER = "o"
+_TITLE, _TEXT, _TICKS = 12, 11, 10  # font sizes (pt) of titles, axis labels, ticks and legend
 REQUIRED = ("alpha", "seed", "temperature", "metric", "value")
 LABELS = {
     "bleu": "BLEU (uncased, sacrebleu)",
     "ece": "token ECE (fraction, 15 bins)",
     "nll": "token NLL (nats)",
 }
+
+
+def _legend_handles(hard_alpha: float, ls_alpha: float, fitted: bool) -> list[Artist]:
+    """The figure's one legend: what colour, marker, band (and star) stand for in every panel."""
+    grey = "0.3"
+    handles: list[Artist] = [
+        Line2D([], [], color=_BLUE, label="BLEU (left axis)"),
+        Line2D([], [], color=_RED, label="ECE (right axis); NLL in the right panel"),
+        Patch(facecolor="0.5", alpha=0.3, label="min–max over seeds"),
+        Line2D([], [], color=grey, label=f"hard targets (α = {hard_alpha:g})"),
+        Line2D([], [], color=grey, marker=_LS_MARKER, label=f"label smoothing (α = {ls_alpha:g})"),
+    ]
+    if fitted:
+        star = dict(marker="*", markersize=10, markerfacecolor=grey, markeredgecolor="black")
+        handles.append(Line2D([], [], linestyle="none", label="each seed's fitted T", **star))
+    return handles
 
 
 def _check(table: pd.DataFrame) -> None:
@@ -98,36 +118,48 @@ def bleu_nll_vs_temperature_figure(
         return table.loc[(table["alpha"].astype(float) == alpha) & (table["metric"] == metric)]
 
     with mpl.rc_context({"text.usetex": False}), sns.axes_style("whitegrid"):
-        fig = Figure(figsize=(13.5, 3.8), layout="constrained")
+        # sized for the report's width (about 10 in on screen): 11 pt text, one legend below
+        fig = Figure(figsize=(11.0, 4.4), layout="constrained")
         axes = fig.subplots(1, 3)
         for ax, alpha, marker, name in (
-            (axes[0], hard_alpha, "", f"hard targets (alpha = {hard_alpha:g})"),
-            (axes[1], ls_alpha, _LS_MARKER, f"label smoothing (alpha = {ls_alpha:g})"),
+            (axes[0], hard_alpha, "", f"hard targets (α = {hard_alpha:g})"),
+            (axes[1], ls_alpha, _LS_MARKER, f"label smoothing (α = {ls_alpha:g})"),
         ):
             _curve(ax, rows(alpha, "bleu"), _BLUE, marker, "BLEU")
-            ax.set(xlabel="temperature T", ylabel=LABELS["bleu"], title=name)
-            ax.yaxis.label.set_color(_BLUE)
+            ax.set_xlabel("temperature T", fontsize=_TEXT)
+            ax.set_ylabel(LABELS["bleu"], fontsize=_TEXT, color=_BLUE)
+            ax.set_title(name, fontsize=_TITLE)
             twin = ax.twinx()
             twin.grid(False)
             _curve(twin, rows(alpha, "ece"), _RED, marker, "ECE")
-            twin.set_ylabel(LABELS["ece"], color=_RED)
-            handles = [*ax.get_legend_handles_labels()[0], *twin.get_legend_handles_labels()[0]]
-            labels = [*ax.get_legend_handles_labels()[1], *twin.get_legend_handles_labels()[1]]
-            ax.legend(handles, labels, fontsize="small", loc="lower center")
+            twin.set_ylabel(LABELS["ece"], fontsize=_TEXT, color=_RED)
+            twin.tick_params(labelsize=_TICKS, labelcolor=_RED)
         for alpha, marker, name in (
             (hard_alpha, "", "hard targets"),
             (ls_alpha, _LS_MARKER, f"LS alpha = {ls_alpha:g}"),
         ):
             _curve(axes[2], rows(alpha, "nll"), _RED, marker, name)
-        axes[2].set(xlabel="temperature T", ylabel=LABELS["nll"], title="NLL (markers: LS)")
-        axes[2].legend(fontsize="small")
+        axes[2].set_xlabel("temperature T", fontsize=_TEXT)
+        axes[2].set_ylabel(LABELS["nll"], fontsize=_TEXT)
+        axes[2].set_title("NLL, both nets", fontsize=_TITLE)
+        for ax in axes:
+            ax.tick_params(labelsize=_TICKS)
+        fitted = "fitted" in table and bool(table["fitted"].astype(bool).any())
+        fig.legend(
+            handles=_legend_handles(hard_alpha, ls_alpha, fitted),
+            loc="outside lower center",
+            ncol=3,
+            frameon=False,
+            fontsize=_TICKS,
+        )
         seeds = table.groupby("alpha")["seed"].nunique()
         fig.suptitle(
             title
             if title is not None
             else f"BLEU, ECE and NLL vs temperature; mean over seeds "
-            f"({', '.join(f'alpha {a:g}: {n}' for a, n in seeds.items())}), "
-            f"band = min-max"
+            f"({', '.join(f'α {a:g}: {n}' for a, n in seeds.items())}), "
+            f"band = min-max",
+            fontsize=_TITLE,
         )
         for ax in axes:
             ax.set_xlim(
