@@ -447,6 +447,50 @@ def _translation(frame, reason, split, scale=None) -> list[Verdict]:
     return out
 
 
+def _beam_length(frame, reason, split, scale=None) -> list[Verdict]:
+    """C10j★ per positive α of the beam-grid table against α = 0, at its largest beam size;
+    paired by seed where both sides have the same seeds (one experiment), else Welch."""
+    if frame is None:
+        return [rules.missing("C10j", reason)]
+    require(
+        frame,
+        ("alpha", "seed", "split", "beam_size", "length_ratio"),
+        "translation_beams_per_seed",
+    )
+    on_split = frame.loc[frame["split"] == split]
+    alphas = sorted({float(a) for a in on_split["alpha"]})
+    positive = [a for a in alphas if a > 0]
+    if not _has(alphas, 0.0) or not positive:
+        return [rules.missing("C10j", f"beam-grid table lacks α = 0 or a positive α on {split}")]
+    beams = sorted({int(b) for b in on_split["beam_size"]})
+    top, low = beams[-1], beams[0]
+
+    def at(a: float, column: str, beam: int) -> dict[int, float]:
+        return seeds(on_split, column, "translation beams", alpha=a, beam_size=beam)
+
+    out = []
+    for alpha in positive:
+        hard, ls = at(0.0, "length_ratio", top), at(alpha, "length_ratio", top)
+        shown = {}
+        if "bleu" in on_split.columns:
+            shown[f"BLEU beam {top}"] = (at(0.0, "bleu", top), at(alpha, "bleu", top))
+        if low != top:
+            shown[f"length ratio beam {low}"] = (
+                at(0.0, "length_ratio", low),
+                at(alpha, "length_ratio", low),
+            )
+        paired = bool(hard) and set(hard) == set(ls)
+        verdict = rules.c10j_beam_length_bias(hard, ls, alpha, top, split, paired, shown)
+        out.append(
+            verdict.but(
+                experiments="translation",
+                settings=f"α = 0 vs {alpha:g}, {split} split, beam {top} (grid {beams}), T = 1",
+                scale=(scale or {}).get("translation", ""),
+            )
+        )
+    return out
+
+
 # --- C11-C13: distillation and information --------------------------------------------------------
 
 
@@ -724,6 +768,7 @@ def judge_claims(
         scale,
     )
     verdicts += _translation(*tables["translation_per_seed"], translation_split, scale)
+    verdicts += _beam_length(*tables["translation_beams_per_seed"], translation_split, scale)
     verdicts += _mnist_toy(*tables["mnist_toy_per_seed"], scale)
     verdicts += _fig5(*tables["fig5_distillation"], scale)
     verdicts += _information(

@@ -7,6 +7,10 @@ caption calls the red curves NLL, its text ECE; we draw ECE in the first two pan
 says, and NLL in the third). Lines are means over seeds; bands span min to max over seeds
 (few seeds: no distributional assumption). Points with ``fitted = True`` (each seed's temperature
 fitted on validation NLL) are drawn as separate stars, not joined into the curves.
+
+:func:`bleu_length_vs_beam_figure` (the beam length bias ★, Liang et al. 2022): BLEU (left) and
+sacreBLEU's length ratio sys_len / ref_len (right, a dotted line at 1) against the beam size
+(log axis), one colour per α; lines are means over seeds, bands min to max over seeds.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["bleu_nll_vs_temperature_figure"]
+__all__ = ["bleu_length_vs_beam_figure", "bleu_nll_vs_temperature_figure"]
 
 _BLUE, _RED = "#1f77b4", "#d62728"
 _LS_MARKER = "o"
@@ -134,4 +138,60 @@ def bleu_nll_vs_temperature_figure(
                 float(np.min(table["temperature"])) * 0.97,
                 float(np.max(table["temperature"])) * 1.03,
             )
+    return fig
+
+
+BEAM_REQUIRED = ("alpha", "seed", "beam_size", "bleu", "length_ratio")
+
+
+def bleu_length_vs_beam_figure(table: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """BLEU and length ratio against the beam size, α as hue.
+
+    Args:
+        table: one row per (alpha, seed, beam_size) with ``bleu`` (0–100) and ``length_ratio``
+            (sys_len / ref_len); filter to one split before calling.
+
+    Returns:
+        The Figure: two panels, one line per α (mean over seeds, in α order) with a min–max band.
+    """
+    missing = [c for c in BEAM_REQUIRED if c not in table.columns]
+    if missing:
+        raise ValueError(f"table lacks column(s) {missing}; has {list(table.columns)}")
+    if table.empty:
+        raise ValueError("table has no rows")
+    if not (table["beam_size"] >= 1).all():
+        raise ValueError("beam sizes must be >= 1")
+    alphas = sorted(set(table["alpha"].astype(float)))
+    if len(alphas) > 2:
+        colours = list(sns.color_palette("viridis", len(alphas)))
+    else:
+        colours = [_BLUE, _RED][: len(alphas)]
+    with mpl.rc_context({"text.usetex": False}), sns.axes_style("whitegrid"):
+        fig = Figure(figsize=(9.0, 3.6), layout="constrained")
+        axes = fig.subplots(1, 2)
+        for ax, column, label in (
+            (axes[0], "bleu", LABELS["bleu"]),
+            (axes[1], "length_ratio", "length ratio sys_len / ref_len (sacrebleu)"),
+        ):
+            for alpha, colour in zip(alphas, colours, strict=True):
+                rows = table.loc[np.isclose(table["alpha"].astype(float), alpha)]
+                agg = rows.groupby("beam_size")[column].agg(["mean", "min", "max"])
+                k = agg.index.to_numpy(dtype=float)
+                name = f"alpha = {alpha:g}" + (" (hard targets)" if alpha == 0 else "")
+                ax.plot(k, agg["mean"], color=colour, marker="o", markersize=4, label=name)
+                ax.fill_between(k, agg["min"], agg["max"], color=colour, alpha=0.2, linewidth=0)
+            ax.set_xscale("log")
+            beams = sorted(set(table["beam_size"].astype(int)))
+            ax.set_xticks(beams, [str(b) for b in beams])
+            ax.minorticks_off()
+            ax.set(xlabel="beam size", ylabel=label)
+        axes[1].axhline(1.0, color="grey", linestyle=":", linewidth=1)
+        axes[0].legend(fontsize="small")
+        seeds = table.groupby("alpha")["seed"].nunique()
+        fig.suptitle(
+            title
+            if title is not None
+            else f"BLEU and length ratio vs beam size; mean over seeds "
+            f"({', '.join(f'alpha {a:g}: {n}' for a, n in seeds.items())}), band = min-max"
+        )
     return fig

@@ -71,7 +71,7 @@ from lsrepro.training.objectives import LabelSmoothing
 from lsrepro.training.recipe import Recipe
 from lsrepro.translation.batching import TokenBatches, length_batches, pad_batch
 from lsrepro.translation.beam import translate
-from lsrepro.translation.bleu import corpus_scores
+from lsrepro.translation.bleu import TranslationScores, corpus_scores
 from lsrepro.translation.projection import (
     PANEL_SPLITS,
     content_tokens,
@@ -87,6 +87,12 @@ POSITIONS = ("all", "no_eos")
 #: Metrics of the temperature grid (point estimates; T = 1 and the fitted T get every metric of
 #: the bootstrap report with intervals).
 GRID_METRICS = ("accuracy", "nll", "ece")
+#: sacrebleu's length ratio (sys_len / ref_len) beside the beam and the greedy BLEU of the
+#: per-seed table (the last columns, so that the older columns keep their places).
+LENGTH_COLUMNS = ("length_ratio", "greedy_length_ratio")
+#: The beam-grid tables: identifying columns and the values summarised over seeds.
+BEAM_IDENT = ("experiment", "corpus", "direction", "alpha", "seed", "split", "test_set")
+BEAM_VALUES = ("bleu", "length_ratio", "bleu_cased", "chrf")
 
 
 def _same_temperature(a: float, b: float) -> bool:
@@ -476,6 +482,45 @@ def evaluate_tokens_files(
 # --- beam search and BLEU (Fig. 4) --------------------------------------------------------------
 
 
+def _decode_and_score(
+    net: torch.nn.Module,
+    voc: Vocab,
+    src_ids: Sequence[Sequence[int]],
+    refs: Sequence[str],
+    *,
+    beam_size: int,
+    temperature: float,
+    length_penalty: float,
+    max_len_b: int,
+    batch_sentences: int,
+    device: str,
+    fast_path: AbstractContextManager,
+    hypotheses: Path,
+) -> tuple[TranslationScores, float]:
+    """Decode ``src_ids`` (beam ``beam_size``; 1 = greedy) at ``temperature``, write the
+    detokenised hypotheses to ``hypotheses``, score them against ``refs``; returns the scores
+    and the decoding seconds."""
+    t0 = time.perf_counter()
+    with fast_path:
+        out = translate(
+            net,
+            src_ids,
+            beam_size=beam_size,
+            alpha=length_penalty,
+            temperature=temperature,
+            max_len_b=max_len_b,
+            max_sentences=batch_sentences,
+            device=device,
+            **SPECIALS,
+        )
+    seconds = time.perf_counter() - t0
+    hyps = voc.decode(out.tokens)
+    scores = corpus_scores(hyps, refs)
+    text = "".join(h + "\n" for h in hyps)
+    atomic_write(hypotheses, lambda f: f.write(text.encode()))
+    return scores, seconds
+
+
 def decode_files(
     *,
     model: Path | str,
@@ -514,31 +559,28 @@ def decode_files(
         src_ids = voc.encode([s for s, _ in pairs])
         refs = [t for _, t in pairs]
         for decoder, t, is_fitted in runs:
-            t0 = time.perf_counter()
-            with fast_path:
-                out = translate(
-                    net,
-                    src_ids,
-                    beam_size=beam_size if decoder == "beam" else 1,
-                    alpha=length_penalty,
-                    temperature=t,
-                    max_len_b=max_len_b,
-                    max_sentences=batch_sentences,
-                    device=device,
-                    **SPECIALS,
-                )
-            seconds = time.perf_counter() - t0
-            hyps = voc.decode(out.tokens)
-            scores = corpus_scores(hyps, refs)
+            size = beam_size if decoder == "beam" else 1
             name = f"{decoder}_T~{'fitted' if is_fitted else fmt_float(t)}.txt"
-            text = "".join(h + "\n" for h in hyps)
-            atomic_write(hyp_root / split / name, lambda f, text=text: f.write(text.encode()))
+            scores, seconds = _decode_and_score(
+                net,
+                voc,
+                src_ids,
+                refs,
+                beam_size=size,
+                temperature=t,
+                length_penalty=length_penalty,
+                max_len_b=max_len_b,
+                batch_sentences=batch_sentences,
+                device=device,
+                fast_path=fast_path,
+                hypotheses=hyp_root / split / name,
+            )
             rows.append(
                 {
                     "split": label,
                     "test_set": split,
                     "decoder": decoder,
-                    "beam_size": beam_size if decoder == "beam" else 1,
+                    "beam_size": size,
                     "length_penalty": length_penalty,
                     "temperature": t,
                     "fitted": is_fitted,
@@ -548,7 +590,8 @@ def decode_files(
                 }
             )
             log.info(
-                "%s %s T=%.3g%s: BLEU %.2f (uncased %.2f), chrF %.2f; %d sentences, %.1f/s",
+                "%s %s T=%.3g%s: BLEU %.2f (uncased %.2f), chrF %.2f, length ratio %.3f; "
+                "%d sentences, %.1f/s",
                 label,
                 decoder,
                 t,
@@ -556,11 +599,86 @@ def decode_files(
                 scores.bleu,
                 scores.bleu_uncased,
                 scores.chrf,
+                scores.length_ratio,
                 len(pairs),
                 rows[-1]["sentences_per_s"],
             )
     table = pd.DataFrame(rows)
     write_csv(table, bleu_out)
+    return table
+
+
+def decode_beams_files(
+    *,
+    model: Path | str,
+    corpus: Path | str,
+    vocab: Path | str,
+    splits: Mapping[str, str],
+    beams: Sequence[int],
+    length_penalty: float,
+    max_len_b: int,
+    max_sentences: int | None,
+    batch_sentences: int,
+    threads: int,
+    beams_out: Path | str,
+    hypotheses_dir: Path | str,
+) -> pd.DataFrame:
+    """The beam length bias (issue 18 ★, Liang et al. 2022): decode at T = 1 with every beam
+    size of ``beams`` (1 = greedy) on the first ``max_sentences`` sentences of every split, as
+    :func:`decode_files` does for one beam size.
+
+    Writes ``beams_out``: one row per (split, beam size) with ``bleu`` (cased),
+    ``bleu_uncased``, ``chrf``, their signatures, ``length_ratio`` = ``sys_len / ref_len``
+    (sacrebleu's, :mod:`lsrepro.translation.bleu`), ``seconds``; and the hypotheses under
+    ``hypotheses_dir`` (``{split}/beam~{k}.txt``).
+    """
+    sizes = [int(k) for k in beams]
+    if not sizes or min(sizes) < 1 or len(set(sizes)) != len(sizes):
+        raise ValueError(f"beams must be distinct positive beam sizes, got {list(beams)}")
+    net, _, data, voc, device, fast_path = _load_checked(model, corpus, vocab, threads)
+    rows = []
+    for split, label in splits.items():
+        pairs = data.pairs(split)[: max_sentences or None]
+        src_ids = voc.encode([s for s, _ in pairs])
+        refs = [t for _, t in pairs]
+        for size in sizes:
+            scores, seconds = _decode_and_score(
+                net,
+                voc,
+                src_ids,
+                refs,
+                beam_size=size,
+                temperature=1.0,
+                length_penalty=length_penalty,
+                max_len_b=max_len_b,
+                batch_sentences=batch_sentences,
+                device=device,
+                fast_path=fast_path,
+                hypotheses=Path(hypotheses_dir) / split / f"beam~{size}.txt",
+            )
+            rows.append(
+                {
+                    "split": label,
+                    "test_set": split,
+                    "beam_size": size,
+                    "length_penalty": length_penalty,
+                    "temperature": 1.0,
+                    **scores.as_dict(),
+                    "seconds": seconds,
+                }
+            )
+            log.info(
+                "%s beam %d: BLEU %.2f (uncased %.2f), length ratio %.3f; %d sentences, %.1f s",
+                label,
+                size,
+                scores.bleu,
+                scores.bleu_uncased,
+                scores.length_ratio,
+                len(pairs),
+                seconds,
+            )
+    table = pd.DataFrame(rows)
+    write_csv(table, beams_out)
     return table
 
 
@@ -644,9 +762,15 @@ def tabulate_translation(
         if merged["bleu"].isna().any():
             bad = merged.loc[merged["bleu"].isna(), ["split", "temperature"]].iloc[0].to_dict()
             raise ValueError(f"{bl}: no beam BLEU for {bad} of {tok} (files of another run?)")
-        greedy = scores.loc[scores["decoder"] == "greedy"].set_index("split")["bleu_uncased"]
+        greedy = scores.loc[scores["decoder"] == "greedy"].set_index("split")
         at1 = ~merged["fitted"] & merged["temperature"].map(lambda t: _same_temperature(t, 1.0))
-        merged["greedy_bleu"] = np.where(at1, merged["split"].map(greedy), np.nan)
+        merged["greedy_bleu"] = np.where(at1, merged["split"].map(greedy["bleu_uncased"]), np.nan)
+        if "length_ratio" in scores.columns:  # bleu.csv files written before issue 18 lack it
+            ratio = beam[["split", "fitted", "length_ratio"]].assign(_t=_key(beam))
+            merged = merged.merge(ratio, on=["split", "fitted", "_t"], how="left")
+            merged["greedy_length_ratio"] = np.where(
+                at1, merged["split"].map(greedy["length_ratio"]), np.nan
+            )
         fit = json.loads(Path(temp).read_text())
         merged["fit_tokens"] = fit["tokens"]
         frames.append(merged.drop(columns="_t").assign(**dict(info)))
@@ -654,11 +778,13 @@ def tabulate_translation(
     ident = ["experiment", "corpus", "direction", "alpha", "seed", "split", "test_set"]
     ident += ["temperature", "fitted", "positions"]
     per_seed["positions"] = headline
-    per_seed = per_seed[ident + [c for c in per_seed.columns if c not in ident]]
+    last = [c for c in LENGTH_COLUMNS if c in per_seed.columns]
+    per_seed = per_seed[ident + [c for c in per_seed.columns if c not in ident + last] + last]
     write_csv(per_seed, per_seed_out)
 
     values = ["bleu", "bleu_cased", "chrf", "greedy_bleu", "ece", "nll", "accuracy", "n_tokens"]
     values += [c for c in per_seed.columns if c.endswith(("_all", "_no_eos"))]
+    values += last
     by = ["experiment", "corpus", "direction", "alpha", "split", "test_set", "fitted"]
     grouped = per_seed.assign(
         fitted_temperature=per_seed["temperature"].where(per_seed["fitted"]),
@@ -674,6 +800,50 @@ def tabulate_translation(
     write_csv(summary, summary_out)
     write_csv(table3_row(summary), table3_out)
     return per_seed
+
+
+def tabulate_translation_beams(
+    runs: Sequence[Mapping[str, Any]],
+    *,
+    beams: Sequence[Path | str],
+    confidence: float,
+    per_seed_out: Path | str,
+    summary_out: Path | str,
+) -> pd.DataFrame:
+    """BLEU and length ratio against the beam size (the beam length bias ★) from every run's
+    ``beams.csv`` (:func:`decode_beams_files`; ``runs[i]`` its identifying columns).
+
+    ``per_seed_out`` (read by the verdicts as ``translation_beams_per_seed``): one row per run,
+    split and beam size with ``bleu`` (**uncased**, as the per-seed table), ``bleu_cased``,
+    ``chrf``, ``length_ratio`` (sys_len / ref_len), ``sys_len``, ``ref_len``, ``sentences``.
+    ``summary_out``: mean, std and t-interval over seeds (:func:`lsrepro.stats.summarize_over_seeds`)
+    of BLEU, length ratio, cased BLEU and chrF per (experiment, alpha, split, beam size).
+    """
+    if len(runs) != len(beams):
+        raise ValueError(f"{len(runs)} runs but {len(beams)} beams.csv files: one per run")
+    if not runs:
+        raise ValueError("nothing to tabulate: no translation runs")
+    frames = []
+    for info, path in zip(runs, beams, strict=True):
+        table = pd.read_csv(path)
+        need = ["split", "test_set", "beam_size", "bleu", "bleu_uncased", "chrf", "length_ratio"]
+        missing = [c for c in need if c not in table.columns]
+        if missing:
+            raise ValueError(f"{path}: columns {missing} missing (written by decode_beams?)")
+        table = table.rename(columns={"bleu": "bleu_cased", "bleu_uncased": "bleu"})
+        frames.append(table.assign(**dict(info)))
+    per_seed = pd.concat(frames, ignore_index=True)
+    ident = [*BEAM_IDENT, "beam_size"]
+    keep = [*ident, *BEAM_VALUES, "sys_len", "ref_len", "sentences"]
+    keep += [c for c in per_seed.columns if c.endswith("_signature")]
+    per_seed = per_seed[keep].sort_values(ident, kind="stable").reset_index(drop=True)
+    write_csv(per_seed, per_seed_out)
+    by = [c for c in ident if c != "seed"]
+    summary = aggregate.summarize_over_seeds(
+        per_seed, by, list(BEAM_VALUES), confidence=confidence
+    )
+    write_csv(summary, summary_out)
+    return summary
 
 
 def table3_row(summary: pd.DataFrame) -> pd.DataFrame:
@@ -746,6 +916,21 @@ def fig4_file(
     ls_alpha = 0.1 if any(_same_temperature(a, 0.1) for a in positive) else positive[0]
     fig = bleu_nll_vs_temperature_figure(long, hard_alpha=0.0, ls_alpha=ls_alpha, title=title)
     save_figure(fig, pdf, png)
+
+
+def beams_figure_file(
+    per_seed: Path | str, *, split: str, pdf: Path | str, png: Path | str, title: str
+) -> None:
+    """BLEU and length ratio against the beam size, α as hue (the beam length bias ★), for one
+    split of :func:`tabulate_translation_beams`'s per-seed table."""
+    from lsrepro.figures import save_figure
+    from lsrepro.figures.translation import bleu_length_vs_beam_figure
+
+    table = pd.read_csv(per_seed)
+    table = table.loc[table["split"] == split]
+    if table.empty:
+        raise ValueError(f"{per_seed}: no rows for split {split!r}")
+    save_figure(bleu_length_vs_beam_figure(table, title=title), pdf, png)
 
 
 def fig3_file(
