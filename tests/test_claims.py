@@ -136,7 +136,7 @@ def translation() -> pd.DataFrame:
                     {
                         "alpha": alpha,
                         "seed": seed,
-                        "temperature": t,
+                        "scaling_temperature": t,
                         "split": "test",
                         "bleu": bleu + 0.01 * seed,
                         "ece": ece + 0.001 * seed,
@@ -149,7 +149,7 @@ def translation() -> pd.DataFrame:
                 {
                     "alpha": alpha,
                     "seed": seed,
-                    "temperature": fitted_t,
+                    "scaling_temperature": fitted_t,
                     "split": "test",
                     "bleu": (26.0 if alpha else 25.03) + 0.01 * seed,
                     "ece": 0.018 + 0.001 * seed,
@@ -404,7 +404,7 @@ def test_fix_c10e_uses_the_best_bleu_over_the_t_grid(tmp_path):
     """The hard model's BLEU at its NLL-fitted T (25.03) is below LS (26), but at T = 1.5 it
     reaches 26.5: the old rule (fitted T only) said supported; over the T grid: contradicted."""
     tr = translation()
-    hard_15 = (tr["alpha"] == 0) & (tr["temperature"] == 1.5) & ~tr["fitted"]
+    hard_15 = (tr["alpha"] == 0) & (tr["scaling_temperature"] == 1.5) & ~tr["fitted"]
     tr.loc[hard_15, "bleu"] = 26.5 + 0.02 * tr.loc[hard_15, "seed"]
     frame = judge_claims({"translation_per_seed": write(tmp_path, "t", tr)})
     row = frame.loc[frame["subclaim"] == "C10e"].iloc[0]

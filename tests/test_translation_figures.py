@@ -35,7 +35,9 @@ def _table():
                     1.4,
                 )
             )
-    table = pd.DataFrame(rows, columns=["alpha", "seed", "temperature", "metric", "value"])
+    table = pd.DataFrame(
+        rows, columns=["alpha", "seed", "scaling_temperature", "metric", "value"]
+    )
     table["fitted"] = table["value"].eq(1.4)
     return table
 
@@ -47,7 +49,7 @@ def test_fig4_draws_seed_means_and_fitted_points(tmp_path):
     assert len(axes) == 5  # three panels, two with a twin axis for ECE
     left = axes[0]
     bleu = table[(table.alpha == 0.0) & (table.metric == "bleu")]
-    expected = bleu.groupby("temperature")["value"].mean()
+    expected = bleu.groupby("scaling_temperature")["value"].mean()
     line = left.get_lines()[0]
     np.testing.assert_allclose(line.get_xdata(), expected.index)
     np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())

@@ -255,7 +255,7 @@ def test_token_metrics_match_numpy(stage, split):
     rows = tokens.loc[(tokens["test_set"] == split) & (tokens["positions"] == "all")]
     assert rows["split"].iloc[0] == SPLITS[split]
     for t, scaling in [(t, "grid") for t in TEMPS] + [(fitted, "fitted")]:
-        at = rows.loc[np.isclose(rows["temperature"], t) & (rows["scaling"] == scaling)]
+        at = rows.loc[np.isclose(rows["scaling_temperature"], t) & (rows["scaling"] == scaling)]
         got = at.set_index("metric")["estimate"]
         for metric, value in _numpy_metrics(z, y, t).items():
             assert got[metric] == pytest.approx(value, abs=1e-5), (split, t, metric)
@@ -263,7 +263,8 @@ def test_token_metrics_match_numpy(stage, split):
     no_eos = tokens.loc[(tokens["test_set"] == split) & (tokens["positions"] == "no_eos")]
     keep = y != EOS_ID
     assert (no_eos["n_examples"] == keep.sum()).all()
-    at1 = no_eos.loc[np.isclose(no_eos["temperature"], 1.0)].set_index("metric")["estimate"]
+    at1 = no_eos.loc[np.isclose(no_eos["scaling_temperature"], 1.0)]
+    at1 = at1.set_index("metric")["estimate"]
     for metric, value in _numpy_metrics(z[keep], y[keep], 1.0).items():
         assert at1[metric] == pytest.approx(value, abs=1e-5)
     # T = 1 and the fitted T carry bootstrap intervals around the estimate; other T do not
@@ -288,7 +289,7 @@ def test_bleu_table_and_hypotheses(stage):
     assert set(bleu["decoder"]) == {"beam", "greedy"} and bleu["fitted"].sum() == len(SPLITS)
     corpus = load_corpus(stage / "corpus.json.gz")
     for row in bleu.itertuples():
-        t = "fitted" if row.fitted else fmt_float(row.temperature)
+        t = "fitted" if row.fitted else fmt_float(row.scaling_temperature)
         name = f"{row.decoder}_T~{t}.txt"
         hyps = (run / "hypotheses" / row.test_set / name).read_text().splitlines()
         refs = corpus.tgt(row.test_set)[:5]
@@ -321,7 +322,7 @@ def test_beam_grid_reuses_decoding_and_records_the_length_ratio(stage, tmp_path)
                 same = bleu.loc[
                     (bleu["decoder"] == "beam")
                     & ~bleu["fitted"]
-                    & np.isclose(bleu["temperature"], 1.0)
+                    & np.isclose(bleu["scaling_temperature"], 1.0)
                     & (bleu["test_set"] == row.test_set)
                 ]
                 name = "beam_T~1.0.txt"
@@ -400,11 +401,11 @@ def test_tables_feed_the_verdicts_and_figures(stage, tmp_path):
         table3_out=tmp_path / "table3.csv",
     )
     table = pd.read_csv(tmp_path / "per_seed.csv")
-    for column in ("alpha", "seed", "temperature", "split", "bleu", "ece", "nll", "fitted"):
+    for column in ("alpha", "seed", "scaling_temperature", "split", "bleu", "ece", "nll", "fitted"):
         assert column in table.columns
     assert len(table) == len(per_seed) == 2 * len(SPLITS) * (len(TEMPS) + 1)
     assert set(table["split"]) == {"val", "test"} and table["fitted"].sum() == 2 * len(SPLITS)
-    at1 = table.loc[~table["fitted"] & np.isclose(table["temperature"], 1.0)]
+    at1 = table.loc[~table["fitted"] & np.isclose(table["scaling_temperature"], 1.0)]
     assert at1["greedy_bleu"].notna().all() and at1["greedy_length_ratio"].notna().all()
     assert list(table.columns[-2:]) == ["length_ratio", "greedy_length_ratio"]
     # the length ratio beside every BLEU: the beam rows' of bleu.csv, the greedy row's at T = 1
@@ -415,10 +416,33 @@ def test_tables_feed_the_verdicts_and_figures(stage, tmp_path):
     greedy = bleu.loc[(bleu["decoder"] == "greedy") & (bleu["split"] == "test")]
     mine = at1.loc[(at1["alpha"] == 0.1) & (at1["split"] == "test")]
     assert mine["greedy_length_ratio"].item() == greedy["length_ratio"].item()
-    assert table.loc[~np.isclose(table["temperature"], 1.0), "greedy_length_ratio"].isna().all()
+    off1 = ~np.isclose(table["scaling_temperature"], 1.0)
+    assert table.loc[off1, "greedy_length_ratio"].isna().all()
+    assert "temperature" not in table.columns  # one name for the T a row applies
     # the verdict code reads the table: C10 is judged (not "not run")
     verdicts = claims_tables._translation(table, "", "test")
     assert verdicts and all("not run" not in v.verdict for v in verdicts)
+    # files written before the rename (column "temperature") give the same tables
+    legacy = []
+    for d in dirs:
+        old = tmp_path / "legacy" / d.name
+        old.mkdir(parents=True)
+        for name in ("tokens.csv", "bleu.csv"):
+            frame = pd.read_csv(d / name).rename(columns={"scaling_temperature": "temperature"})
+            frame.to_csv(old / name, index=False)
+        legacy.append(old)
+    again = files.tabulate_translation(
+        runs,
+        tokens=[d / "tokens.csv" for d in legacy],
+        temperatures=[d / "temperature.json" for d in dirs],
+        bleu=[d / "bleu.csv" for d in legacy],
+        tokens_with_eos=True,
+        confidence=0.95,
+        per_seed_out=tmp_path / "legacy" / "per_seed.csv",
+        summary_out=tmp_path / "legacy" / "summary.csv",
+        table3_out=tmp_path / "legacy" / "table3.csv",
+    )
+    pd.testing.assert_frame_equal(again, per_seed)
     table3 = pd.read_csv(tmp_path / "table3.csv")
     assert table3["measured_on"].str.contains("toy en-de").all()
     assert set(table3["paper"]) == {0.056, 1.13, 0.018, 0.019}

@@ -7,8 +7,8 @@ its own, ``verdict`` the Holm-adjusted decision.
 
 Splits (decided here): geometry on the training split except C2b and C6 (train vs val), C5c★/C5d★
 on val; C3 and C9 compare validation accuracy (Table 2's protocol); C7, C8, C8c★, C9b★ use the
-test split (T is fitted on validation); C10 ``translation_split`` (test by default); C12
-validation accuracy (Fig. 5).
+test split (T is fitted on validation); C10 and C10j★ ``translation_split`` (test by default);
+C12 validation accuracy (Fig. 5).
 
 Comparisons: C1–C9 are judged for every configured hard-vs-smooth pair (the config's
 ``representation.figures`` / ``calibration.figures`` restricted to the run); both sides in one
@@ -390,7 +390,7 @@ def _translation(frame, reason, split, scale=None) -> list[Verdict]:
         return [rules.missing(s, reason) for s in subs]
     require(
         frame,
-        ("alpha", "seed", "temperature", "split", "bleu", "ece", "nll", "fitted"),
+        ("alpha", "seed", "scaling_temperature", "split", "bleu", "ece", "nll", "fitted"),
         "translation_per_seed",
     )
     frame = frame.assign(fitted=frame["fitted"].astype(str).str.lower().isin(["true", "1"]))
@@ -406,7 +406,7 @@ def _translation(frame, reason, split, scale=None) -> list[Verdict]:
         """seed -> value; t None = each seed's fitted T."""
         if t is None:
             return seeds(fitted, metric, "translation", alpha=a)
-        return seeds(grid, metric, "translation", alpha=a, temperature=t)
+        return seeds(grid, metric, "translation", alpha=a, scaling_temperature=t)
 
     best_bleu = {
         int(s): float(v)
@@ -425,7 +425,7 @@ def _translation(frame, reason, split, scale=None) -> list[Verdict]:
         "scale": (scale or {}).get("translation", ""),
     }
     out = [rules.c10_pair(sub, a, b, split).but(**tag) for sub, (a, b) in cells.items()]
-    temps = sorted({float(t) for t in grid["temperature"]})
+    temps = sorted({float(t) for t in grid["scaling_temperature"]})
     others = [t for t in temps if not math.isclose(t, 1.0, abs_tol=ATOL)]
     every = {
         "C10f": {t: (at(alpha, "ece", t), at(alpha, "ece", 1.0)) for t in others},
@@ -437,7 +437,7 @@ def _translation(frame, reason, split, scale=None) -> list[Verdict]:
         out.append(rules.c10_every_temperature(sub, cases, split).but(**grid_tag))
     gains = []
     for _, rows in grid.groupby(["alpha", "seed"]):
-        by_t = rows.groupby("temperature")[["bleu", "ece", "nll"]].mean()
+        by_t = rows.groupby("scaling_temperature")[["bleu", "ece", "nll"]].mean()
         if len(by_t) >= 2:
             gains.append(
                 by_t.loc[by_t["ece"].idxmin(), "bleu"] - by_t.loc[by_t["nll"].idxmin(), "bleu"]

@@ -26,7 +26,7 @@ __all__ = ["bleu_length_vs_beam_figure", "bleu_nll_vs_temperature_figure"]
 
 _BLUE, _RED = "#1f77b4", "#d62728"
 _LS_MARKER = "o"
-REQUIRED = ("alpha", "seed", "temperature", "metric", "value")
+REQUIRED = ("alpha", "seed", "scaling_temperature", "metric", "value")
 LABELS = {
     "bleu": "BLEU (uncased, sacrebleu)",
     "ece": "token ECE (fraction, 15 bins)",
@@ -41,21 +41,21 @@ def _check(table: pd.DataFrame) -> None:
     for metric in ("bleu", "ece", "nll"):
         if metric not in set(table["metric"]):
             raise ValueError(f"table has no rows for metric {metric!r}")
-    if not (table["temperature"] > 0).all():
+    if not (table["scaling_temperature"] > 0).all():
         raise ValueError("temperatures must be > 0")
 
 
 def _curve(ax: Axes, rows: pd.DataFrame, color: str, marker: str, label: str) -> None:
     """Mean over seeds with a min–max band; fitted-T points as stars."""
     fitted = rows["fitted"].astype(bool) if "fitted" in rows else pd.Series(False, rows.index)
-    grid = rows.loc[~fitted].groupby("temperature")["value"].agg(["mean", "min", "max"])
+    grid = rows.loc[~fitted].groupby("scaling_temperature")["value"].agg(["mean", "min", "max"])
     t = grid.index.to_numpy(dtype=float)
     ax.plot(t, grid["mean"], color=color, marker=marker, markersize=3.5, label=label)
     ax.fill_between(t, grid["min"], grid["max"], color=color, alpha=0.2, linewidth=0)
     pts = rows.loc[fitted]
     if len(pts):
         ax.plot(
-            pts["temperature"],
+            pts["scaling_temperature"],
             pts["value"],
             linestyle="none",
             marker="*",
@@ -76,8 +76,8 @@ def bleu_nll_vs_temperature_figure(
     """Paper Fig. 4 from a long table of per-seed numbers.
 
     Args:
-        table: one row per (alpha, seed, temperature, metric) with columns ``alpha``, ``seed``,
-            ``temperature`` (T > 0), ``metric`` ∈ {``bleu`` (0–100), ``ece`` (fraction),
+        table: one row per (alpha, seed, T, metric) with columns ``alpha``, ``seed``,
+            ``scaling_temperature`` (T > 0, applied to the logits), ``metric`` ∈ {``bleu`` (0–100), ``ece`` (fraction),
             ``nll`` (nats per token)} and ``value``; optional bool ``fitted`` marks rows at a
             seed's fitted temperature. Filter to one split before calling.
         hard_alpha: α of the hard-target net (left panel).
@@ -135,8 +135,8 @@ def bleu_nll_vs_temperature_figure(
         )
         for ax in axes:
             ax.set_xlim(
-                float(np.min(table["temperature"])) * 0.97,
-                float(np.max(table["temperature"])) * 1.03,
+                float(np.min(table["scaling_temperature"])) * 0.97,
+                float(np.max(table["scaling_temperature"])) * 1.03,
             )
     return fig
 

@@ -12,9 +12,12 @@ Rules and functions:
 * ``train_translation`` → :func:`train_translation_files`: the engine's :func:`train` with
   :class:`TokenBatches` and :class:`LabelSmoothing` (padding = IGNORE_INDEX never counts).
 * ``evaluate_tokens`` → :func:`evaluate_tokens_files`: teacher-forced next-token calibration.
-* ``decode_beam`` → :func:`decode_files`: beam search at every temperature, BLEU and chrF.
-* ``tabulate_translation`` → :func:`tabulate_translation`; ``plot_translation`` →
-  :func:`fig4_file`, :func:`fig3_file`.
+* ``decode_beam`` → :func:`decode_files`: beam search at every temperature, BLEU, chrF and
+  the length ratio; ``decode_beams`` → :func:`decode_beams_files`: the beam-size grid at T = 1.
+* ``tabulate_translation`` → :func:`tabulate_translation`; ``tabulate_translation_beams`` →
+  :func:`tabulate_translation_beams`; ``plot_translation`` → :func:`fig4_file`;
+  ``plot_translation_beams`` → :func:`beams_figure_file`; ``plot_translation_reliability`` →
+  :func:`fig3_file`.
 * ``project_translation`` → :func:`translation_projection_file`: Fig. 7 (App. B), the maths in
   :mod:`lsrepro.translation.projection`.
 
@@ -36,7 +39,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -65,11 +68,10 @@ from lsrepro.representation import projection
 from lsrepro.runs import fmt_float
 from lsrepro.runtime import configure_torch
 from lsrepro.training import precision
-from lsrepro.training.batches import IGNORE_INDEX
 from lsrepro.training.loop import TrainResult, init_model, train
 from lsrepro.training.objectives import LabelSmoothing
 from lsrepro.training.recipe import Recipe
-from lsrepro.translation.batching import TokenBatches, length_batches, pad_batch
+from lsrepro.translation.batching import TokenBatches
 from lsrepro.translation.beam import translate
 from lsrepro.translation.bleu import TranslationScores, corpus_scores
 from lsrepro.translation.projection import (
@@ -79,7 +81,7 @@ from lsrepro.translation.projection import (
     resolve_tokens,
     token_projection_arrays,
 )
-from lsrepro.translation.token_eval import TokenPredictions, token_predictions
+from lsrepro.translation.token_eval import TokenPredictions, logit_chunks, token_predictions
 
 log = logging.getLogger(__name__)
 SPECIALS = {"pad_id": PAD_ID, "bos_id": BOS_ID, "eos_id": EOS_ID}
@@ -280,34 +282,6 @@ def _load_checked(
 # --- teacher-forced token calibration (Fig. 3, Table 3) -----------------------------------------
 
 
-def _logit_chunks(
-    model: torch.nn.Module,
-    src_ids: Sequence[Sequence[int]],
-    tgt_ids: Sequence[Sequence[int]],
-    max_tokens: int,
-    device: str | torch.device,
-):
-    """A function returning a fresh stream of (logits (n, V), labels (n,)) of the counted
-    positions, recomputed on ``device`` (the input of ``fit_temperature_chunks``)."""
-    src_len = np.array([len(x) for x in src_ids])
-    tgt_len = np.array([len(y) for y in tgt_ids])
-    order = np.lexsort((np.arange(len(src_ids)), src_len, tgt_len))
-    groups = length_batches(src_len, tgt_len, max_tokens, order)
-
-    @torch.no_grad()
-    def stream() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        for rows in groups:
-            src, tgt_in, tgt_out = pad_batch(
-                [src_ids[i] for i in rows], [tgt_ids[i] for i in rows], **SPECIALS
-            )
-            tgt_out = tgt_out.to(device)
-            mask = tgt_out.ne(IGNORE_INDEX)
-            logits = model(src.to(device), tgt_in.to(device))[mask].float()
-            yield logits, tgt_out[mask]
-
-    return stream
-
-
 def _report(
     pred: TokenPredictions, *, temperature: float, bootstrap: dict[str, Any]
 ) -> pd.DataFrame:
@@ -381,7 +355,7 @@ def evaluate_tokens_files(
     t0 = time.perf_counter()
     with fast_path:
         fit = calibration.fit_temperature_chunks(
-            _logit_chunks(net, src, tgt, max_tokens, device),
+            logit_chunks(net, src, tgt, max_tokens=max_tokens, device=device, **SPECIALS),
             tol=tolerance,
             bounds=tuple(temperature_bounds),
         )
@@ -439,11 +413,13 @@ def evaluate_tokens_files(
                     _report(p, temperature=t, bootstrap=bootstrap) if full else _point(p, n_bins)
                 )
                 table = table.loc[table["metric"] != "temperature"]
+                # the temperature each row applies: scaling_temperature, as the image files
+                table = table.rename(columns={"temperature": "scaling_temperature"})
                 tables.append(
                     table.assign(
                         split=label,
                         test_set=split,
-                        temperature=t,
+                        scaling_temperature=t,
                         scaling=scaling,
                         positions=positions,
                     )
@@ -455,7 +431,7 @@ def evaluate_tokens_files(
                             split=label,
                             test_set=split,
                             scaling="temperature" if scaling == "fitted" else "none",
-                            temperature=t,
+                            scaling_temperature=t,
                             positions=positions,
                         )
                     )
@@ -469,12 +445,12 @@ def evaluate_tokens_files(
             float(at1.nll.mean()),
             calibration.ece_from_vectors(at1.confidence, at1.correct, n_bins),
         )
-    front = ["split", "test_set", "temperature", "scaling", "positions", "metric"]
+    front = ["split", "test_set", "scaling_temperature", "scaling", "positions", "metric"]
     tokens = pd.concat(tables, ignore_index=True)
     tokens = tokens[front + [c for c in tokens.columns if c not in front]]
     write_csv(tokens, tokens_out)
     rel = pd.concat(bins, ignore_index=True)
-    front = ["split", "test_set", "scaling", "temperature", "positions"]
+    front = ["split", "test_set", "scaling", "scaling_temperature", "positions"]
     write_csv(rel[front + [c for c in rel.columns if c not in front]], reliability_out)
     return tokens
 
@@ -582,7 +558,7 @@ def decode_files(
                     "decoder": decoder,
                     "beam_size": size,
                     "length_penalty": length_penalty,
-                    "temperature": t,
+                    "scaling_temperature": t,
                     "fitted": is_fitted,
                     **scores.as_dict(),
                     "seconds": seconds,
@@ -662,7 +638,7 @@ def decode_beams_files(
                     "test_set": split,
                     "beam_size": size,
                     "length_penalty": length_penalty,
-                    "temperature": 1.0,
+                    "scaling_temperature": 1.0,
                     **scores.as_dict(),
                     "seconds": seconds,
                 }
@@ -686,9 +662,11 @@ def decode_beams_files(
 
 
 def _token_columns(tokens: pd.DataFrame, headline: str) -> pd.DataFrame:
-    """One row per (split, test_set, temperature, fitted) with the token metrics as columns."""
+    """One row per (split, test_set, scaling_temperature, fitted) with the token metrics as
+    columns."""
+    index = ["split", "test_set", "scaling_temperature", "scaling"]
     wide = tokens.pivot_table(
-        index=["split", "test_set", "temperature", "scaling"],
+        index=index,
         columns=["positions", "metric"],
         values="estimate",
         aggfunc="first",
@@ -699,20 +677,29 @@ def _token_columns(tokens: pd.DataFrame, headline: str) -> pd.DataFrame:
         for metric in ("ece", "nll", "accuracy", "ece_debiased"):
             if (positions, metric) in wide.columns:
                 out[metric + suffix] = wide[(positions, metric)]
-    counts = tokens.groupby(["split", "test_set", "temperature", "scaling", "positions"])[
-        "n_examples"
-    ].first()
+    counts = tokens.groupby([*index, "positions"])["n_examples"].first()
     out["n_tokens"] = counts.xs(headline, level="positions")
     head = tokens.loc[(tokens["positions"] == headline) & (tokens["metric"] == "ece")]
-    bounds = head.set_index(["split", "test_set", "temperature", "scaling"])[["lower", "upper"]]
+    bounds = head.set_index(index)[["lower", "upper"]]
     out["ece_lower"], out["ece_upper"] = bounds["lower"], bounds["upper"]
     out = out.reset_index()
     out["fitted"] = out.pop("scaling").eq("fitted")
     return out
 
 
+def read_run_table(path: Path | str) -> pd.DataFrame:
+    """A run's tokens.csv, reliability.csv or bleu.csv. Their column ``scaling_temperature``
+    (the T each row applies, as the image calibration files name it) was ``temperature`` in
+    files written before 2026-12-06; those are read under the new name, so that the expensive
+    evaluate_tokens and decode_beam jobs need not run again."""
+    table = pd.read_csv(path)
+    if "scaling_temperature" not in table.columns and "temperature" in table.columns:
+        table = table.rename(columns={"temperature": "scaling_temperature"})
+    return table
+
+
 def _key(frame: pd.DataFrame) -> pd.Series:
-    return frame["temperature"].round(9)
+    return frame["scaling_temperature"].round(9)
 
 
 def tabulate_translation(
@@ -731,15 +718,16 @@ def tabulate_translation(
     :func:`lsrepro.translation.plan.run_info`; ``tokens[i]`` etc. its files).
 
     ``per_seed_out`` (read by the verdicts as ``translation_per_seed``): one row per run, split
-    and temperature (the grid, ``fitted`` false, and the run's fitted T, ``fitted`` true) with
-    ``bleu`` (beam, **uncased**: the paper's measure), ``bleu_cased``, ``chrf``, ``ece``,
-    ``nll``, ``accuracy`` over the positions ``tokens_with_eos`` picks (the others with suffix
-    ``_all`` / ``_no_eos``), ``n_tokens``, ``ece_lower/upper`` (bootstrap over tokens, T = 1 and
-    fitted only), ``greedy_bleu`` (uncased, T = 1 rows), ``sentences`` decoded and the
-    signatures. ``summary_out``: mean, std, t-interval over seeds
-    (:func:`lsrepro.stats.summarize_over_seeds`) per (experiment, alpha, split, fitted, T);
-    fitted rows are grouped with T = NaN and carry the mean fitted T as variable
-    ``fitted_temperature``. ``table3_out``: Table 3's EN-DE row, ours labelled with the corpus it
+    and ``scaling_temperature`` T (the grid, ``fitted`` false, and the run's fitted T, ``fitted``
+    true) with ``bleu`` (beam, **uncased**: the paper's measure), ``bleu_cased``, ``chrf``,
+    ``ece``, ``nll``, ``accuracy`` over the positions ``tokens_with_eos`` picks (the others with
+    suffix ``_all`` / ``_no_eos``), ``n_tokens``, ``ece_lower/upper`` (bootstrap over tokens,
+    T = 1 and fitted only), ``greedy_bleu`` (uncased, T = 1 rows), ``sentences`` decoded, the
+    signatures, and last sacreBLEU's ``length_ratio`` of the beam and ``greedy_length_ratio``
+    of the greedy output (T = 1 rows; absent for bleu.csv files written before issue 18).
+    ``summary_out``: mean, std, t-interval over seeds (:func:`lsrepro.stats.summarize_over_seeds`)
+    per (experiment, alpha, split, fitted, T); fitted rows are grouped with T = NaN and carry the
+    mean fitted T as variable ``fitted_temperature``. ``table3_out``: Table 3's EN-DE row, ours labelled with the corpus it
     was measured on, the paper's WMT numbers beside it.
     """
     if not (len(runs) == len(tokens) == len(temperatures) == len(bleu)):
@@ -749,8 +737,8 @@ def tabulate_translation(
     headline = "all" if tokens_with_eos else "no_eos"
     frames = []
     for info, tok, temp, bl in zip(runs, tokens, temperatures, bleu, strict=True):
-        cols = _token_columns(pd.read_csv(tok), headline)
-        scores = pd.read_csv(bl)
+        cols = _token_columns(read_run_table(tok), headline)
+        scores = read_run_table(bl)
         beam = scores.loc[scores["decoder"] == "beam"].rename(
             columns={"bleu": "bleu_cased", "bleu_uncased": "bleu"}
         )
@@ -760,10 +748,13 @@ def tabulate_translation(
             beam[keep].assign(_t=_key(beam)), on=["split", "fitted", "_t"], how="left"
         )
         if merged["bleu"].isna().any():
-            bad = merged.loc[merged["bleu"].isna(), ["split", "temperature"]].iloc[0].to_dict()
+            bad = merged.loc[merged["bleu"].isna(), ["split", "scaling_temperature"]]
+            bad = bad.iloc[0].to_dict()
             raise ValueError(f"{bl}: no beam BLEU for {bad} of {tok} (files of another run?)")
         greedy = scores.loc[scores["decoder"] == "greedy"].set_index("split")
-        at1 = ~merged["fitted"] & merged["temperature"].map(lambda t: _same_temperature(t, 1.0))
+        at1 = ~merged["fitted"] & merged["scaling_temperature"].map(
+            lambda t: _same_temperature(t, 1.0)
+        )
         merged["greedy_bleu"] = np.where(at1, merged["split"].map(greedy["bleu_uncased"]), np.nan)
         if "length_ratio" in scores.columns:  # bleu.csv files written before issue 18 lack it
             ratio = beam[["split", "fitted", "length_ratio"]].assign(_t=_key(beam))
@@ -776,7 +767,7 @@ def tabulate_translation(
         frames.append(merged.drop(columns="_t").assign(**dict(info)))
     per_seed = pd.concat(frames, ignore_index=True)
     ident = ["experiment", "corpus", "direction", "alpha", "seed", "split", "test_set"]
-    ident += ["temperature", "fitted", "positions"]
+    ident += ["scaling_temperature", "fitted", "positions"]
     per_seed["positions"] = headline
     last = [c for c in LENGTH_COLUMNS if c in per_seed.columns]
     per_seed = per_seed[ident + [c for c in per_seed.columns if c not in ident + last] + last]
@@ -787,12 +778,12 @@ def tabulate_translation(
     values += last
     by = ["experiment", "corpus", "direction", "alpha", "split", "test_set", "fitted"]
     grouped = per_seed.assign(
-        fitted_temperature=per_seed["temperature"].where(per_seed["fitted"]),
-        temperature=per_seed["temperature"].where(~per_seed["fitted"]),
+        fitted_temperature=per_seed["scaling_temperature"].where(per_seed["fitted"]),
+        scaling_temperature=per_seed["scaling_temperature"].where(~per_seed["fitted"]),
     )
     summary = aggregate.summarize_over_seeds(
         grouped,
-        [*by, "temperature"],
+        [*by, "scaling_temperature"],
         [*values, "fitted_temperature"],
         confidence=confidence,
     )
@@ -836,7 +827,7 @@ def tabulate_translation_beams(
     ident = [*BEAM_IDENT, "beam_size"]
     keep = [*ident, *BEAM_VALUES, "sys_len", "ref_len", "sentences"]
     keep += [c for c in per_seed.columns if c.endswith("_signature")]
-    per_seed = per_seed[keep].sort_values(ident, kind="stable").reset_index(drop=True)
+    per_seed = per_seed[keep]
     write_csv(per_seed, per_seed_out)
     by = [c for c in ident if c != "seed"]
     summary = aggregate.summarize_over_seeds(
@@ -873,7 +864,7 @@ def table3_row(summary: pd.DataFrame) -> pd.DataFrame:
                 & (summary["variable"] == variable)
             ]
             if not fitted:
-                cell = cell.loc[np.isclose(cell["temperature"].astype(float), 1.0)]
+                cell = cell.loc[np.isclose(cell["scaling_temperature"].astype(float), 1.0)]
             c = cell.iloc[0] if len(cell) else None
             rows.append(
                 {
@@ -906,7 +897,7 @@ def fig4_file(
     if table.empty:
         raise ValueError(f"{per_seed}: no rows for split {split!r}")
     long = table.melt(
-        id_vars=["alpha", "seed", "temperature", "fitted"],
+        id_vars=["alpha", "seed", "scaling_temperature", "fitted"],
         value_vars=["bleu", "ece", "nll"],
         var_name="metric",
         value_name="value",
@@ -948,13 +939,13 @@ def fig3_file(
     from lsrepro.figures.calibration import fig2_curves, plot_reliability_diagram
 
     def bins(path: Path | str, scaling: str) -> tuple[pd.DataFrame, float]:
-        rel = pd.read_csv(path)
+        rel = read_run_table(path)
         rows = rel.loc[
             (rel["split"] == split) & (rel["scaling"] == scaling) & (rel["positions"] == "all")
         ]
         if rows.empty:
             raise ValueError(f"{path}: no {scaling} bins for split {split!r}")
-        return rows.reset_index(drop=True), float(rows["temperature"].iloc[0])
+        return rows.reset_index(drop=True), float(rows["scaling_temperature"].iloc[0])
 
     h, _ = bins(hard, "none")
     ts, temperature = bins(hard, "temperature")
