@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -48,7 +47,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lsrepro import aggregate, calibration
+from lsrepro import calibration
 from lsrepro.artifacts.model import load_model
 from lsrepro.data.corpus import (
     Corpus,
@@ -63,7 +62,6 @@ from lsrepro.data.vocab import train_vocab as train_vocab_model
 from lsrepro.io import atomic_write, write_csv, write_json
 from lsrepro.models import build_model
 from lsrepro.models.registry import resolve
-from lsrepro.paper import TABLE3, normalise_name
 from lsrepro.representation import projection
 from lsrepro.runs import fmt_float
 from lsrepro.runtime import configure_torch
@@ -81,24 +79,15 @@ from lsrepro.translation.projection import (
     resolve_tokens,
     token_projection_arrays,
 )
+from lsrepro.translation import tables
+from lsrepro.translation.tables import POSITIONS, same_temperature
 from lsrepro.translation.token_eval import TokenPredictions, logit_chunks, token_predictions
 
 log = logging.getLogger(__name__)
 SPECIALS = {"pad_id": PAD_ID, "bos_id": BOS_ID, "eos_id": EOS_ID}
-POSITIONS = ("all", "no_eos")
 #: Metrics of the temperature grid (point estimates; T = 1 and the fitted T get every metric of
 #: the bootstrap report with intervals).
 GRID_METRICS = ("accuracy", "nll", "ece")
-#: sacrebleu's length ratio (sys_len / ref_len) beside the beam and the greedy BLEU of the
-#: per-seed table (the last columns, so that the older columns keep their places).
-LENGTH_COLUMNS = ("length_ratio", "greedy_length_ratio")
-#: The beam-grid tables: identifying columns and the values summarised over seeds.
-BEAM_IDENT = ("experiment", "corpus", "direction", "alpha", "seed", "split", "test_set")
-BEAM_VALUES = ("bleu", "length_ratio", "bleu_cased", "chrf")
-
-
-def _same_temperature(a: float, b: float) -> bool:
-    return math.isclose(float(a), float(b), rel_tol=0.0, abs_tol=1e-9)
 
 
 # --- corpus and vocabulary ----------------------------------------------------------------------
@@ -408,7 +397,7 @@ def evaluate_tokens_files(
         for t, scaling, pred in cases:
             for positions in POSITIONS:
                 p = pred if positions == "all" else pred.without_eos()
-                full = scaling == "fitted" or _same_temperature(t, 1.0)
+                full = scaling == "fitted" or same_temperature(t, 1.0)
                 table = (
                     _report(p, temperature=t, bootstrap=bootstrap) if full else _point(p, n_bins)
                 )
@@ -435,7 +424,7 @@ def evaluate_tokens_files(
                             positions=positions,
                         )
                     )
-        at1 = preds[next(t for t in grid if _same_temperature(t, 1.0))]
+        at1 = preds[next(t for t in grid if same_temperature(t, 1.0))]
         log.info(
             "%s: %d tokens (%d without EOS); T = 1: accuracy %.4f, NLL %.4f, ECE %.4f",
             label,
@@ -661,47 +650,6 @@ def decode_beams_files(
 # --- tables and figures -------------------------------------------------------------------------
 
 
-def _token_columns(tokens: pd.DataFrame, headline: str) -> pd.DataFrame:
-    """One row per (split, test_set, scaling_temperature, fitted) with the token metrics as
-    columns."""
-    index = ["split", "test_set", "scaling_temperature", "scaling"]
-    wide = tokens.pivot_table(
-        index=index,
-        columns=["positions", "metric"],
-        values="estimate",
-        aggfunc="first",
-    )
-    out = pd.DataFrame(index=wide.index)
-    for positions in POSITIONS:
-        suffix = "" if positions == headline else f"_{positions}"
-        for metric in ("ece", "nll", "accuracy", "ece_debiased"):
-            if (positions, metric) in wide.columns:
-                out[metric + suffix] = wide[(positions, metric)]
-    counts = tokens.groupby([*index, "positions"])["n_examples"].first()
-    out["n_tokens"] = counts.xs(headline, level="positions")
-    head = tokens.loc[(tokens["positions"] == headline) & (tokens["metric"] == "ece")]
-    bounds = head.set_index(index)[["lower", "upper"]]
-    out["ece_lower"], out["ece_upper"] = bounds["lower"], bounds["upper"]
-    out = out.reset_index()
-    out["fitted"] = out.pop("scaling").eq("fitted")
-    return out
-
-
-def read_run_table(path: Path | str) -> pd.DataFrame:
-    """A run's tokens.csv, reliability.csv or bleu.csv. Their column ``scaling_temperature``
-    (the T each row applies, as the image calibration files name it) was ``temperature`` in
-    files written before 2026-12-06; those are read under the new name, so that the expensive
-    evaluate_tokens and decode_beam jobs need not run again."""
-    table = pd.read_csv(path)
-    if "scaling_temperature" not in table.columns and "temperature" in table.columns:
-        table = table.rename(columns={"temperature": "scaling_temperature"})
-    return table
-
-
-def _key(frame: pd.DataFrame) -> pd.Series:
-    return frame["scaling_temperature"].round(9)
-
-
 def tabulate_translation(
     runs: Sequence[Mapping[str, Any]],
     *,
@@ -717,79 +665,33 @@ def tabulate_translation(
     """The stage's tables from every run's files (``runs[i]`` = the run's identifying columns,
     :func:`lsrepro.translation.plan.run_info`; ``tokens[i]`` etc. its files).
 
-    ``per_seed_out`` (read by the verdicts as ``translation_per_seed``): one row per run, split
-    and ``scaling_temperature`` T (the grid, ``fitted`` false, and the run's fitted T, ``fitted``
-    true) with ``bleu`` (beam, **uncased**: the paper's measure), ``bleu_cased``, ``chrf``,
-    ``ece``, ``nll``, ``accuracy`` over the positions ``tokens_with_eos`` picks (the others with
-    suffix ``_all`` / ``_no_eos``), ``n_tokens``, ``ece_lower/upper`` (bootstrap over tokens,
-    T = 1 and fitted only), ``greedy_bleu`` (uncased, T = 1 rows), ``sentences`` decoded, the
-    signatures, and last sacreBLEU's ``length_ratio`` of the beam and ``greedy_length_ratio``
-    of the greedy output (T = 1 rows; absent for bleu.csv files written before issue 18).
-    ``summary_out``: mean, std, t-interval over seeds (:func:`lsrepro.stats.summarize_over_seeds`)
-    per (experiment, alpha, split, fitted, T); fitted rows are grouped with T = NaN and carry the
-    mean fitted T as variable ``fitted_temperature``. ``table3_out``: Table 3's EN-DE row, ours labelled with the corpus it
-    was measured on, the paper's WMT numbers beside it.
+    ``per_seed_out`` (read by the verdicts as ``translation_per_seed``):
+    :func:`lsrepro.translation.tables.per_seed_table`; ``summary_out``:
+    :func:`~lsrepro.translation.tables.summary_table`; ``table3_out``: Table 3's EN-DE row,
+    ours labelled with the corpus it was measured on, the paper's WMT numbers beside it
+    (:func:`~lsrepro.translation.tables.table3_row`).
     """
     if not (len(runs) == len(tokens) == len(temperatures) == len(bleu)):
         raise ValueError("runs, tokens, temperatures and bleu must have one entry per run")
     if not runs:
         raise ValueError("nothing to tabulate: no translation runs")
     headline = "all" if tokens_with_eos else "no_eos"
-    frames = []
-    for info, tok, temp, bl in zip(runs, tokens, temperatures, bleu, strict=True):
-        cols = _token_columns(read_run_table(tok), headline)
-        scores = read_run_table(bl)
-        beam = scores.loc[scores["decoder"] == "beam"].rename(
-            columns={"bleu": "bleu_cased", "bleu_uncased": "bleu"}
+    frames = [
+        tables.run_rows(
+            info,
+            read_run_table(tok),
+            json.loads(Path(temp).read_text()),
+            read_run_table(bl),
+            headline,
+            source=f"{bl} (with {tok})",
         )
-        keep = ["split", "fitted", "bleu", "bleu_cased", "chrf", "sentences"]
-        keep += ["bleu_signature", "bleu_uncased_signature", "chrf_signature", "sentences_per_s"]
-        merged = cols.assign(_t=_key(cols)).merge(
-            beam[keep].assign(_t=_key(beam)), on=["split", "fitted", "_t"], how="left"
-        )
-        if merged["bleu"].isna().any():
-            bad = merged.loc[merged["bleu"].isna(), ["split", "scaling_temperature"]]
-            bad = bad.iloc[0].to_dict()
-            raise ValueError(f"{bl}: no beam BLEU for {bad} of {tok} (files of another run?)")
-        greedy = scores.loc[scores["decoder"] == "greedy"].set_index("split")
-        at1 = ~merged["fitted"] & merged["scaling_temperature"].map(
-            lambda t: _same_temperature(t, 1.0)
-        )
-        merged["greedy_bleu"] = np.where(at1, merged["split"].map(greedy["bleu_uncased"]), np.nan)
-        if "length_ratio" in scores.columns:  # bleu.csv files written before issue 18 lack it
-            ratio = beam[["split", "fitted", "length_ratio"]].assign(_t=_key(beam))
-            merged = merged.merge(ratio, on=["split", "fitted", "_t"], how="left")
-            merged["greedy_length_ratio"] = np.where(
-                at1, merged["split"].map(greedy["length_ratio"]), np.nan
-            )
-        fit = json.loads(Path(temp).read_text())
-        merged["fit_tokens"] = fit["tokens"]
-        frames.append(merged.drop(columns="_t").assign(**dict(info)))
-    per_seed = pd.concat(frames, ignore_index=True)
-    ident = ["experiment", "corpus", "direction", "alpha", "seed", "split", "test_set"]
-    ident += ["scaling_temperature", "fitted", "positions"]
-    per_seed["positions"] = headline
-    last = [c for c in LENGTH_COLUMNS if c in per_seed.columns]
-    per_seed = per_seed[ident + [c for c in per_seed.columns if c not in ident + last] + last]
+        for info, tok, temp, bl in zip(runs, tokens, temperatures, bleu, strict=True)
+    ]
+    per_seed = tables.per_seed_table(frames, headline)
     write_csv(per_seed, per_seed_out)
-
-    values = ["bleu", "bleu_cased", "chrf", "greedy_bleu", "ece", "nll", "accuracy", "n_tokens"]
-    values += [c for c in per_seed.columns if c.endswith(("_all", "_no_eos"))]
-    values += last
-    by = ["experiment", "corpus", "direction", "alpha", "split", "test_set", "fitted"]
-    grouped = per_seed.assign(
-        fitted_temperature=per_seed["scaling_temperature"].where(per_seed["fitted"]),
-        scaling_temperature=per_seed["scaling_temperature"].where(~per_seed["fitted"]),
-    )
-    summary = aggregate.summarize_over_seeds(
-        grouped,
-        [*by, "scaling_temperature"],
-        [*values, "fitted_temperature"],
-        confidence=confidence,
-    )
-    summary = summary.loc[~(summary["variable"].eq("fitted_temperature") & ~summary["fitted"])]
+    summary = tables.summary_table(per_seed, confidence)
     write_csv(summary, summary_out)
-    write_csv(table3_row(summary), table3_out)
+    write_csv(tables.table3_row(summary), table3_out)
     return per_seed
 
 
@@ -804,85 +706,28 @@ def tabulate_translation_beams(
     """BLEU and length ratio against the beam size (the beam length bias ★) from every run's
     ``beams.csv`` (:func:`decode_beams_files`; ``runs[i]`` its identifying columns).
 
-    ``per_seed_out`` (read by the verdicts as ``translation_beams_per_seed``): one row per run,
-    split and beam size with ``bleu`` (**uncased**, as the per-seed table), ``bleu_cased``,
-    ``chrf``, ``length_ratio`` (sys_len / ref_len), ``sys_len``, ``ref_len``, ``sentences``.
-    ``summary_out``: mean, std and t-interval over seeds (:func:`lsrepro.stats.summarize_over_seeds`)
-    of BLEU, length ratio, cased BLEU and chrF per (experiment, alpha, split, beam size).
+    ``per_seed_out`` (read by the verdicts as ``translation_beams_per_seed``):
+    :func:`lsrepro.translation.tables.beams_per_seed`; ``summary_out``: mean, std and
+    t-interval over seeds (:func:`~lsrepro.translation.tables.beams_summary`). Returns the
+    summary.
     """
     if len(runs) != len(beams):
         raise ValueError(f"{len(runs)} runs but {len(beams)} beams.csv files: one per run")
     if not runs:
         raise ValueError("nothing to tabulate: no translation runs")
-    frames = []
-    for info, path in zip(runs, beams, strict=True):
-        table = pd.read_csv(path)
-        need = ["split", "test_set", "beam_size", "bleu", "bleu_uncased", "chrf", "length_ratio"]
-        missing = [c for c in need if c not in table.columns]
-        if missing:
-            raise ValueError(f"{path}: columns {missing} missing (written by decode_beams?)")
-        table = table.rename(columns={"bleu": "bleu_cased", "bleu_uncased": "bleu"})
-        frames.append(table.assign(**dict(info)))
-    per_seed = pd.concat(frames, ignore_index=True)
-    ident = [*BEAM_IDENT, "beam_size"]
-    keep = [*ident, *BEAM_VALUES, "sys_len", "ref_len", "sentences"]
-    keep += [c for c in per_seed.columns if c.endswith("_signature")]
-    per_seed = per_seed[keep]
-    write_csv(per_seed, per_seed_out)
-    by = [c for c in ident if c != "seed"]
-    summary = aggregate.summarize_over_seeds(
-        per_seed, by, list(BEAM_VALUES), confidence=confidence
+    per_seed = tables.beams_per_seed(
+        [(info, pd.read_csv(path), str(path)) for info, path in zip(runs, beams, strict=True)]
     )
+    write_csv(per_seed, per_seed_out)
+    summary = tables.beams_summary(per_seed, confidence)
     write_csv(summary, summary_out)
     return summary
 
 
-def table3_row(summary: pd.DataFrame) -> pd.DataFrame:
-    """Paper Table 3's EN-DE row (baseline ECE, TS T, TS ECE, LS ECE) beside ours per split.
-
-    Ours: mean and t-interval over seeds from the summary, α = 0 and the LS α the paper used
-    (0.1; else the smallest positive α), T = 1 grid rows and the fitted rows; labelled with the
-    corpus, direction and test set it was measured on (e.g. Multi30k, not the paper's WMT).
-    """
-    paper = next(r for r in TABLE3 if normalise_name(r.dataset) == "ende")
-    alphas = sorted(set(summary["alpha"].astype(float)))
-    positive = [a for a in alphas if a > 0]
-    ls_alpha = paper.ls_alpha if paper.ls_alpha in positive else (positive or [np.nan])[0]
-    entries = (
-        ("baseline ECE", 0.0, False, "ece", paper.baseline_ece),
-        ("TS temperature T", 0.0, True, "fitted_temperature", paper.ts_temperature),
-        ("TS ECE", 0.0, True, "ece", paper.ts_ece),
-        ("LS ECE", ls_alpha, False, "ece", paper.ls_ece),
-    )
-    rows = []
-    for split in sorted(set(summary["split"])):
-        for quantity, alpha, fitted, variable, value in entries:
-            cell = summary.loc[
-                (summary["split"] == split)
-                & np.isclose(summary["alpha"].astype(float), alpha)
-                & (summary["fitted"] == fitted)
-                & (summary["variable"] == variable)
-            ]
-            if not fitted:
-                cell = cell.loc[np.isclose(cell["scaling_temperature"].astype(float), 1.0)]
-            c = cell.iloc[0] if len(cell) else None
-            rows.append(
-                {
-                    "quantity": quantity,
-                    "setting": f"α = {alpha:g}, " + ("T fitted on val" if fitted else "T = 1"),
-                    "split": split,
-                    "measured_on": (
-                        f"{c['corpus']} {c['direction']} ({c['test_set']})" if c is not None else ""
-                    ),
-                    "mean": c["mean"] if c is not None else np.nan,
-                    "ci_lower": c["ci_lower"] if c is not None else np.nan,
-                    "ci_upper": c["ci_upper"] if c is not None else np.nan,
-                    "n": int(c["n"]) if c is not None else 0,
-                    "paper": value,
-                    "paper_measured_on": "WMT EN-DE, Transformer (paper Table 3, validation set)",
-                }
-            )
-    return pd.DataFrame(rows)
+def read_run_table(path: Path | str) -> pd.DataFrame:
+    """A run's tokens.csv, reliability.csv or bleu.csv, its T column under the current name
+    (:func:`lsrepro.translation.tables.current_names`)."""
+    return tables.current_names(pd.read_csv(path))
 
 
 def fig4_file(
@@ -904,7 +749,7 @@ def fig4_file(
     )
     alphas = sorted(set(long["alpha"].astype(float)))
     positive = [a for a in alphas if a > 0]
-    ls_alpha = 0.1 if any(_same_temperature(a, 0.1) for a in positive) else positive[0]
+    ls_alpha = 0.1 if any(same_temperature(a, 0.1) for a in positive) else positive[0]
     fig = bleu_nll_vs_temperature_figure(long, hard_alpha=0.0, ls_alpha=ls_alpha, title=title)
     save_figure(fig, pdf, png)
 
