@@ -583,9 +583,12 @@ def test_c10j_beam_length_bias_on_planted_length_ratios(tmp_path):
     # other seeds on the two sides: Welch
     welch = beam_table(0.05)
     welch.loc[welch["alpha"] > 0, "seed"] += 10
-    assert judge_claims({key: write(tmp_path, "b5", welch)}).set_index("subclaim").loc[
-        "C10j", "test"
-    ].startswith("Welch")
+    assert (
+        judge_claims({key: write(tmp_path, "b5", welch)})
+        .set_index("subclaim")
+        .loc["C10j", "test"]
+        .startswith("Welch")
+    )
     absent = judge_claims({}).set_index("subclaim").loc["C10j"]
     assert absent["verdict"] == N and "no translation_beams_per_seed" in absent["reason"]
 

@@ -322,7 +322,10 @@ BAD = {
         put("translation.beams", [1, 4.5]),
         "translation.beams[1]: 4.5 is not of type 'integer'",
     ),
-    "tr_beam_grid_empty": (put("translation.beams", []), "translation.beams: [] should be non-empty"),
+    "tr_beam_grid_empty": (
+        put("translation.beams", []),
+        "translation.beams: [] should be non-empty",
+    ),
     "tr_beam_grid_duplicates": (
         put("translation.beams", [1, 4, 4]),
         "translation.beams: duplicate beam sizes [4] in [1, 4, 4]",

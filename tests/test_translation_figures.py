@@ -35,9 +35,7 @@ def _table():
                     1.4,
                 )
             )
-    table = pd.DataFrame(
-        rows, columns=["alpha", "seed", "scaling_temperature", "metric", "value"]
-    )
+    table = pd.DataFrame(rows, columns=["alpha", "seed", "scaling_temperature", "metric", "value"])
     table["fitted"] = table["value"].eq(1.4)
     return table
 

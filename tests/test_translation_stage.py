@@ -309,7 +309,7 @@ def test_beam_grid_reuses_decoding_and_records_the_length_ratio(stage, tmp_path)
         bleu = pd.read_csv(run / "bleu.csv")
         assert len(grid) == len(SPLITS) * len(BEAMS) and set(grid["beam_size"]) == set(BEAMS)
         for row in grid.itertuples():
-            hyps = (run / "beam_hypotheses" / row.test_set / f"beam~{row.beam_size}.txt")
+            hyps = run / "beam_hypotheses" / row.test_set / f"beam~{row.beam_size}.txt"
             hyps = hyps.read_text().splitlines()
             score = BLEU(lowercase=True).corpus_score(hyps, [corpus.tgt(row.test_set)[:5]])
             assert row.length_ratio == pytest.approx(score.sys_len / score.ref_len)
@@ -359,7 +359,9 @@ def test_beam_grid_reuses_decoding_and_records_the_length_ratio(stage, tmp_path)
     expect = per_seed.loc[
         (per_seed["alpha"] == 0.0) & (per_seed["split"] == "test") & (per_seed["beam_size"] == 3)
     ]
-    assert one["mean"].item() == pytest.approx(expect["length_ratio"].item()) and one["n"].item() == 1
+    assert (
+        one["mean"].item() == pytest.approx(expect["length_ratio"].item()) and one["n"].item() == 1
+    )
     [verdict] = claims_tables._beam_length(per_seed, "", "test")
     assert verdict.subclaim == "C10j" and verdict.verdict == "inconclusive"  # one seed
     assert "beam 3" in verdict.settings

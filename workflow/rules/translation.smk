@@ -173,7 +173,10 @@ rule tabulate_translation_beams:
             caption="../report/translation.rst",
             category="Translation, Fig. 4",
             subcategory="Tables",
-            labels={"table": "beam grid, per seed", "content": "BLEU, length ratio vs beam"},
+            labels={
+                "table": "beam grid, per seed",
+                "content": "BLEU, length ratio vs beam",
+            },
         ),
         summary=report(
             "results/tables/translation_beams_summary.csv",

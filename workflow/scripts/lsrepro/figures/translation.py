@@ -77,9 +77,10 @@ def bleu_nll_vs_temperature_figure(
 
     Args:
         table: one row per (alpha, seed, T, metric) with columns ``alpha``, ``seed``,
-            ``scaling_temperature`` (T > 0, applied to the logits), ``metric`` ∈ {``bleu`` (0–100), ``ece`` (fraction),
-            ``nll`` (nats per token)} and ``value``; optional bool ``fitted`` marks rows at a
-            seed's fitted temperature. Filter to one split before calling.
+            ``scaling_temperature`` (T > 0, applied to the logits), ``metric`` ∈ {``bleu``
+            (0–100), ``ece`` (fraction), ``nll`` (nats per token)} and ``value``; optional bool
+            ``fitted`` marks rows at a seed's fitted temperature. Filter to one split before
+            calling.
         hard_alpha: α of the hard-target net (left panel).
         ls_alpha: α of the label-smoothed net (centre panel); default the only other α.
 

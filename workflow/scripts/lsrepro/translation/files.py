@@ -69,6 +69,7 @@ from lsrepro.training import precision
 from lsrepro.training.loop import TrainResult, init_model, train
 from lsrepro.training.objectives import LabelSmoothing
 from lsrepro.training.recipe import Recipe
+from lsrepro.translation import tables
 from lsrepro.translation.batching import TokenBatches
 from lsrepro.translation.beam import translate
 from lsrepro.translation.bleu import TranslationScores, corpus_scores
@@ -79,7 +80,6 @@ from lsrepro.translation.projection import (
     resolve_tokens,
     token_projection_arrays,
 )
-from lsrepro.translation import tables
 from lsrepro.translation.tables import POSITIONS, same_temperature
 from lsrepro.translation.token_eval import TokenPredictions, logit_chunks, token_predictions
 

@@ -203,7 +203,6 @@ def targets(config: dict[str, Any]) -> list[str]:
     return out + BEAM_TARGETS
 
 
-
 def fig4_wanted(config: dict[str, Any]) -> bool:
     """Fig. 4 needs α = 0 and a positive α among the runs."""
     alphas = {float(k.alpha) for k in runs(config)}

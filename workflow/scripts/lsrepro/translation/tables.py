@@ -105,9 +105,7 @@ def run_rows(
             f"{source}: no beam BLEU for {bad.iloc[0].to_dict()} (files of another run?)"
         )
     greedy = bleu.loc[bleu["decoder"] == "greedy"].set_index("split")
-    at1 = ~merged["fitted"] & merged["scaling_temperature"].map(
-        lambda t: same_temperature(t, 1.0)
-    )
+    at1 = ~merged["fitted"] & merged["scaling_temperature"].map(lambda t: same_temperature(t, 1.0))
     merged["greedy_bleu"] = np.where(at1, merged["split"].map(greedy["bleu_uncased"]), np.nan)
     if "length_ratio" in bleu.columns:  # bleu.csv files written before issue 18 lack it
         ratio = beam[["split", "fitted", "length_ratio"]].assign(_t=_key(beam))
