@@ -26,6 +26,7 @@ from lsrepro.config import load_config_file
 from lsrepro.data.corpus import load_corpus, save_corpus
 from lsrepro.data.images import DataIntegrityError
 from lsrepro.data.vocab import BOS_ID, EOS_ID, VocabError, load_vocab
+from lsrepro.figures.translation import beams_figure_file
 from lsrepro.runs import fmt_float
 from lsrepro.translation import files, plan
 
@@ -365,7 +366,7 @@ def test_beam_grid_reuses_decoding_and_records_the_length_ratio(stage, tmp_path)
     [verdict] = claims_tables._beam_length(per_seed, "", "test")
     assert verdict.subclaim == "C10j" and verdict.verdict == "inconclusive"  # one seed
     assert "beam 3" in verdict.settings
-    files.beams_figure_file(
+    beams_figure_file(
         tmp_path / "beams_per_seed.csv",
         split="test",
         pdf=tmp_path / "b.pdf",
@@ -374,7 +375,7 @@ def test_beam_grid_reuses_decoding_and_records_the_length_ratio(stage, tmp_path)
     )
     assert (tmp_path / "b.png").stat().st_size > 0
     with pytest.raises(ValueError, match="no rows for split 'nope'"):
-        files.beams_figure_file(
+        beams_figure_file(
             tmp_path / "beams_per_seed.csv", split="nope", pdf="x", png="y", title="toy"
         )
     with pytest.raises(ValueError, match="distinct positive beam sizes"):

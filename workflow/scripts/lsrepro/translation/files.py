@@ -16,8 +16,8 @@ Rules and functions:
   the length ratio; ``decode_beams`` → :func:`decode_beams_files`: the beam-size grid at T = 1.
 * ``tabulate_translation`` → :func:`tabulate_translation`; ``tabulate_translation_beams`` →
   :func:`tabulate_translation_beams`; ``plot_translation`` → :func:`fig4_file`;
-  ``plot_translation_beams`` → :func:`beams_figure_file`; ``plot_translation_reliability`` →
-  :func:`fig3_file`.
+  ``plot_translation_beams`` → :func:`lsrepro.figures.translation.beams_figure_file`;
+  ``plot_translation_reliability`` → :func:`fig3_file`.
 * ``project_translation`` → :func:`translation_projection_file`: Fig. 7 (App. B), the maths in
   :mod:`lsrepro.translation.projection`.
 
@@ -752,21 +752,6 @@ def fig4_file(
     ls_alpha = 0.1 if any(same_temperature(a, 0.1) for a in positive) else positive[0]
     fig = bleu_nll_vs_temperature_figure(long, hard_alpha=0.0, ls_alpha=ls_alpha, title=title)
     save_figure(fig, pdf, png)
-
-
-def beams_figure_file(
-    per_seed: Path | str, *, split: str, pdf: Path | str, png: Path | str, title: str
-) -> None:
-    """BLEU and length ratio against the beam size, α as hue (the beam length bias ★), for one
-    split of :func:`tabulate_translation_beams`'s per-seed table."""
-    from lsrepro.figures import save_figure
-    from lsrepro.figures.translation import bleu_length_vs_beam_figure
-
-    table = pd.read_csv(per_seed)
-    table = table.loc[table["split"] == split]
-    if table.empty:
-        raise ValueError(f"{per_seed}: no rows for split {split!r}")
-    save_figure(bleu_length_vs_beam_figure(table, title=title), pdf, png)
 
 
 def fig3_file(
