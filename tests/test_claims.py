@@ -136,7 +136,7 @@ def translation() -> pd.DataFrame:
                     {
                         "alpha": alpha,
                         "seed": seed,
-                        "temperature": t,
+                        "scaling_temperature": t,
                         "split": "test",
                         "bleu": bleu + 0.01 * seed,
                         "ece": ece + 0.001 * seed,
@@ -149,7 +149,7 @@ def translation() -> pd.DataFrame:
                 {
                     "alpha": alpha,
                     "seed": seed,
-                    "temperature": fitted_t,
+                    "scaling_temperature": fitted_t,
                     "split": "test",
                     "bleu": (26.0 if alpha else 25.03) + 0.01 * seed,
                     "ece": 0.018 + 0.001 * seed,
@@ -404,7 +404,7 @@ def test_fix_c10e_uses_the_best_bleu_over_the_t_grid(tmp_path):
     """The hard model's BLEU at its NLL-fitted T (25.03) is below LS (26), but at T = 1.5 it
     reaches 26.5: the old rule (fitted T only) said supported; over the T grid: contradicted."""
     tr = translation()
-    hard_15 = (tr["alpha"] == 0) & (tr["temperature"] == 1.5) & ~tr["fitted"]
+    hard_15 = (tr["alpha"] == 0) & (tr["scaling_temperature"] == 1.5) & ~tr["fitted"]
     tr.loc[hard_15, "bleu"] = 26.5 + 0.02 * tr.loc[hard_15, "seed"]
     frame = judge_claims({"translation_per_seed": write(tmp_path, "t", tr)})
     row = frame.loc[frame["subclaim"] == "C10e"].iloc[0]
@@ -542,6 +542,55 @@ def test_extension_rows_from_recorded_metrics(tmp_path):
     assert got["C5c"] == got["C5d"] == got["C8c"] == got["C9b"] == S
     c9b = frame.set_index("subclaim").loc["C9b", "measured"]
     assert "risk_at_coverage_0.9 α=0 / α=0.1" in c9b
+
+
+def beam_table(shrink: float) -> pd.DataFrame:
+    """Length ratio on the beam grid (1, 4, 50): the LS model's falls by ``shrink`` per log-beam
+    step below the α = 0 model's; seed noise 0.005, each seed's draw shared by both models."""
+    r = np.random.default_rng(3)
+    rows = []
+    for seed in SEEDS:
+        noise = 0.005 * r.standard_normal(3)
+        for alpha in (0.0, 0.1):
+            for i, k in enumerate((1, 4, 50)):
+                ratio = 1.0 - (shrink * i if alpha > 0 else 0.0) + noise[i]
+                ratio += 0.002 * r.standard_normal()
+                rows.append((alpha, seed, "test", k, 30.0 - i, ratio))
+    return pd.DataFrame(
+        rows, columns=["alpha", "seed", "split", "beam_size", "bleu", "length_ratio"]
+    )
+
+
+def test_c10j_beam_length_bias_on_planted_length_ratios(tmp_path):
+    """LS outputs 0.1 shorter (ratio) at beam 50 than α = 0: supported, judged at the largest
+    beam, paired by seed; equal ratios: inconclusive; no beam table: not run."""
+    key = "translation_beams_per_seed"
+    shorter = judge_claims({key: write(tmp_path, "b1", beam_table(0.05))}).set_index("subclaim")
+    row = shorter.loc["C10j"]
+    assert row["verdict"] == S and bool(row["extension"]) and row["test"] == "paired t"
+    assert row["effect"] == pytest.approx(-0.1, abs=0.01) and row["n_a"] == 5
+    assert "beam 50 (grid [1, 4, 50])" in row["settings"] and "split" in row["settings"]
+    assert "length ratio α=0, beam 50" in row["measured"] and "BLEU beam 50" in row["measured"]
+    equal = judge_claims({key: write(tmp_path, "b2", beam_table(0.0))}).set_index("subclaim")
+    assert equal.loc["C10j", "verdict"] == U
+    longer = judge_claims({key: write(tmp_path, "b3", beam_table(-0.05))}).set_index("subclaim")
+    assert longer.loc["C10j", "verdict"] == C
+    # the largest beam decides: shorter at beam 4 only is not the claim
+    only4 = beam_table(0.0)
+    only4.loc[(only4["alpha"] > 0) & (only4["beam_size"] == 4), "length_ratio"] -= 0.2
+    mid = judge_claims({key: write(tmp_path, "b4", only4)}).set_index("subclaim")
+    assert mid.loc["C10j", "verdict"] == U
+    # other seeds on the two sides: Welch
+    welch = beam_table(0.05)
+    welch.loc[welch["alpha"] > 0, "seed"] += 10
+    assert (
+        judge_claims({key: write(tmp_path, "b5", welch)})
+        .set_index("subclaim")
+        .loc["C10j", "test"]
+        .startswith("Welch")
+    )
+    absent = judge_claims({}).set_index("subclaim").loc["C10j"]
+    assert absent["verdict"] == N and "no translation_beams_per_seed" in absent["reason"]
 
 
 def test_scale_labels_say_reduced():

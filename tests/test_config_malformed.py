@@ -314,6 +314,22 @@ BAD = {
         put("translation.test_splits", ["test_2016_flickr", "test_2016_flickr"]),
         "translation.test_splits: duplicate names",
     ),
+    "tr_beam_grid_size_zero": (
+        put("translation.beams", [0, 4]),
+        "translation.beams[0]: 0 is less than the minimum of 1",
+    ),
+    "tr_beam_grid_not_an_integer": (
+        put("translation.beams", [1, 4.5]),
+        "translation.beams[1]: 4.5 is not of type 'integer'",
+    ),
+    "tr_beam_grid_empty": (
+        put("translation.beams", []),
+        "translation.beams: [] should be non-empty",
+    ),
+    "tr_beam_grid_duplicates": (
+        put("translation.beams", [1, 4, 4]),
+        "translation.beams: duplicate beam sizes [4] in [1, 4, 4]",
+    ),
     "tr_vocab_too_small": (put("translation.vocab.size", 4), "translation.vocab.size: 4 is less"),
     "tr_vocab_below_the_alphabet": (
         put("translation.vocab.size", 100),

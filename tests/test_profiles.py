@@ -31,6 +31,7 @@ GPU_RULES = {
     "train_translation",
     "evaluate_tokens",
     "decode_beam",
+    "decode_beams",
     "project_translation",
 }
 

@@ -374,6 +374,27 @@ def test_bleu_hand_checked_case():
         corpus_scores(["a", "b"], ["a"])
 
 
+def test_length_ratio_hand_counted_and_the_brevity_penalty():
+    """sys_len / ref_len over the corpus, counted by hand in 13a tokens: hypotheses "A dog ,
+    running ." (5) and "two cats" (2) = 7; references "a brown dog is running in the park ."
+    (9) and "two cats sleep" (3) = 12. BLEU's brevity penalty is exp(1 - r/c) = exp(1 - 12/7),
+    so BLEU = 100 * exp(1 - 1/ratio) * (geometric mean of the n-gram precisions)."""
+    hyps = ["A dog, running.", "two cats"]
+    refs = ["a brown dog is running in the park.", "two cats sleep"]
+    s = corpus_scores(hyps, refs)
+    assert (s.sys_len, s.ref_len) == (7, 12)
+    assert s.length_ratio == pytest.approx(7 / 12, abs=1e-12)
+    # uncased matches (clipped, by hand): 1-grams a dog running . two cats = 6/7;
+    # 2-grams "two cats" = 1/5; 3-grams 0/3 -> sacrebleu's "exp" smoothing: 1/(2 * 3);
+    # 4-grams 0/2 -> 1/(2^2 * 2)
+    precisions = [6 / 7, 1 / 5, 1 / (2 * 3), 1 / (4 * 2)]
+    bp = math.exp(1 - 1 / s.length_ratio)
+    assert s.bleu_uncased == pytest.approx(100 * bp * math.prod(precisions) ** 0.25, abs=1e-9)
+    # longer than the references: no penalty, ratio above 1
+    long = corpus_scores(["the cat sat on the red mat"], ["the cat sat on the mat"])
+    assert long.length_ratio == pytest.approx(7 / 6) and (long.sys_len, long.ref_len) == (7, 6)
+
+
 def test_bleu_equals_sacrebleu_cli(tmp_path):
     hyps = ["Ein Mann fährt Fahrrad.", "Zwei Hunde spielen im Schnee", "eine frau liest."]
     refs = [

@@ -1,4 +1,5 @@
-"""Fig. 4 (BLEU/ECE/NLL vs temperature): the curves drawn are the means over seeds."""
+"""Fig. 4 (BLEU/ECE/NLL vs temperature) and the beam length bias figure (BLEU and length ratio
+vs beam size): the curves drawn are the means over seeds."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import pandas as pd
 import pytest
 
 from lsrepro.figures import save_figure
-from lsrepro.figures.translation import bleu_nll_vs_temperature_figure
+from lsrepro.figures.translation import (
+    bleu_length_vs_beam_figure,
+    bleu_nll_vs_temperature_figure,
+)
 
 
 def _table():
@@ -31,7 +35,7 @@ def _table():
                     1.4,
                 )
             )
-    table = pd.DataFrame(rows, columns=["alpha", "seed", "temperature", "metric", "value"])
+    table = pd.DataFrame(rows, columns=["alpha", "seed", "scaling_temperature", "metric", "value"])
     table["fitted"] = table["value"].eq(1.4)
     return table
 
@@ -43,7 +47,7 @@ def test_fig4_draws_seed_means_and_fitted_points(tmp_path):
     assert len(axes) == 5  # three panels, two with a twin axis for ECE
     left = axes[0]
     bleu = table[(table.alpha == 0.0) & (table.metric == "bleu")]
-    expected = bleu.groupby("temperature")["value"].mean()
+    expected = bleu.groupby("scaling_temperature")["value"].mean()
     line = left.get_lines()[0]
     np.testing.assert_allclose(line.get_xdata(), expected.index)
     np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())
@@ -67,3 +71,46 @@ def test_fig4_rejects_bad_tables():
     with pytest.raises(ValueError, match="pass ls_alpha"):
         bleu_nll_vs_temperature_figure(three)
     bleu_nll_vs_temperature_figure(three, ls_alpha=0.2)
+
+
+def _beam_table() -> pd.DataFrame:
+    """Per-seed BLEU and length ratio on the beam grid: LS outputs shrink with the beam."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for alpha in (0.0, 0.1, 0.2):
+        for seed in range(3):
+            for k in (1, 4, 10, 50):
+                ratio = 1.0 - (alpha * np.log(k) / 4) + 0.01 * rng.standard_normal()
+                rows.append((alpha, seed, "test", k, 30 + 5 * alpha + rng.normal(), ratio))
+    return pd.DataFrame(
+        rows, columns=["alpha", "seed", "split", "beam_size", "bleu", "length_ratio"]
+    )
+
+
+def test_beam_figure_draws_seed_means_per_alpha():
+    table = _beam_table()
+    fig = bleu_length_vs_beam_figure(table)
+    left, right = fig.get_axes()
+    assert left.get_xscale() == right.get_xscale() == "log"
+    for ax, column in ((left, "bleu"), (right, "length_ratio")):
+        lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) > 2]  # not the ratio-1 line
+        assert [ln.get_label() for ln in lines] == [
+            "alpha = 0 (hard targets)",
+            "alpha = 0.1",
+            "alpha = 0.2",
+        ]
+        for line, alpha in zip(lines, (0.0, 0.1, 0.2), strict=True):
+            expected = table.loc[table["alpha"] == alpha].groupby("beam_size")[column].mean()
+            np.testing.assert_allclose(line.get_xdata(), [1, 4, 10, 50])
+            np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())
+        assert len({tuple(ln.get_color()) for ln in lines}) == 3  # alpha as hue
+    reference = [ln for ln in right.get_lines() if list(ln.get_ydata()) == [1.0, 1.0]]
+    assert len(reference) == 1  # the dotted line at length ratio 1
+    assert [t.get_text() for t in left.get_xticklabels()] == ["1", "4", "10", "50"]
+
+
+def test_beam_figure_rejects_bad_tables():
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['length_ratio'\]"):
+        bleu_length_vs_beam_figure(_beam_table().drop(columns="length_ratio"))
+    with pytest.raises(ValueError, match="beam sizes must be >= 1"):
+        bleu_length_vs_beam_figure(_beam_table().assign(beam_size=0))

@@ -26,6 +26,7 @@ from lsrepro.config import load_config_file
 from lsrepro.data.corpus import load_corpus, save_corpus
 from lsrepro.data.images import DataIntegrityError
 from lsrepro.data.vocab import BOS_ID, EOS_ID, VocabError, load_vocab
+from lsrepro.figures.translation import beams_figure_file
 from lsrepro.runs import fmt_float
 from lsrepro.translation import files, plan
 
@@ -132,9 +133,30 @@ def _decode(stage: Path, run: Path) -> pd.DataFrame:
     )
 
 
+BEAMS = [1, 2, 3]
+
+
+def _decode_beams(stage: Path, run: Path) -> pd.DataFrame:
+    return files.decode_beams_files(
+        model=run / "model.pt",
+        corpus=stage / "corpus.json.gz",
+        vocab=stage / "vocab.model",
+        splits=SPLITS,
+        beams=BEAMS,
+        length_penalty=0.6,
+        max_len_b=5,
+        max_sentences=5,
+        batch_sentences=4,
+        threads=1,
+        beams_out=run / "beams.csv",
+        hypotheses_dir=run / "beam_hypotheses",
+    )
+
+
 @pytest.fixture(scope="module")
 def stage(tmp_path_factory) -> Path:
-    """Corpus, vocabulary, and two models (α = 0 and 0.1) evaluated and decoded."""
+    """Corpus, vocabulary, and two models (α = 0 and 0.1) evaluated, decoded, and decoded on
+    the beam grid."""
     root = tmp_path_factory.mktemp("translation")
     corpus_files = _write_corpus(root)
     files.prepare_corpus_file(
@@ -155,6 +177,7 @@ def stage(tmp_path_factory) -> Path:
         _train(root, alpha, run)
         _evaluate(root, run)
         _decode(root, run)
+        _decode_beams(root, run)
     return root
 
 
@@ -233,7 +256,7 @@ def test_token_metrics_match_numpy(stage, split):
     rows = tokens.loc[(tokens["test_set"] == split) & (tokens["positions"] == "all")]
     assert rows["split"].iloc[0] == SPLITS[split]
     for t, scaling in [(t, "grid") for t in TEMPS] + [(fitted, "fitted")]:
-        at = rows.loc[np.isclose(rows["temperature"], t) & (rows["scaling"] == scaling)]
+        at = rows.loc[np.isclose(rows["scaling_temperature"], t) & (rows["scaling"] == scaling)]
         got = at.set_index("metric")["estimate"]
         for metric, value in _numpy_metrics(z, y, t).items():
             assert got[metric] == pytest.approx(value, abs=1e-5), (split, t, metric)
@@ -241,7 +264,8 @@ def test_token_metrics_match_numpy(stage, split):
     no_eos = tokens.loc[(tokens["test_set"] == split) & (tokens["positions"] == "no_eos")]
     keep = y != EOS_ID
     assert (no_eos["n_examples"] == keep.sum()).all()
-    at1 = no_eos.loc[np.isclose(no_eos["temperature"], 1.0)].set_index("metric")["estimate"]
+    at1 = no_eos.loc[np.isclose(no_eos["scaling_temperature"], 1.0)]
+    at1 = at1.set_index("metric")["estimate"]
     for metric, value in _numpy_metrics(z[keep], y[keep], 1.0).items():
         assert at1[metric] == pytest.approx(value, abs=1e-5)
     # T = 1 and the fitted T carry bootstrap intervals around the estimate; other T do not
@@ -266,13 +290,100 @@ def test_bleu_table_and_hypotheses(stage):
     assert set(bleu["decoder"]) == {"beam", "greedy"} and bleu["fitted"].sum() == len(SPLITS)
     corpus = load_corpus(stage / "corpus.json.gz")
     for row in bleu.itertuples():
-        t = "fitted" if row.fitted else fmt_float(row.temperature)
+        t = "fitted" if row.fitted else fmt_float(row.scaling_temperature)
         name = f"{row.decoder}_T~{t}.txt"
         hyps = (run / "hypotheses" / row.test_set / name).read_text().splitlines()
         refs = corpus.tgt(row.test_set)[:5]
         assert len(hyps) == row.sentences == 5
         expect = BLEU(lowercase=True).corpus_score(hyps, [refs]).score
         assert row.bleu_uncased == pytest.approx(expect) and "case:lc" in row.bleu_uncased_signature
+
+
+def test_beam_grid_reuses_decoding_and_records_the_length_ratio(stage, tmp_path):
+    """The beam grid's beam 1 is decode_beam's greedy row, its beam 2 decode_beam's beam-2 row
+    at T = 1 (same hypotheses, same BLEU); the length ratio is sacrebleu's sys_len / ref_len of
+    the hypotheses written; the tables, the verdict and the figure read them."""
+    corpus = load_corpus(stage / "corpus.json.gz")
+    for alpha in (0.0, 0.1):
+        run = stage / f"alpha~{alpha}"
+        grid = pd.read_csv(run / "beams.csv")
+        bleu = pd.read_csv(run / "bleu.csv")
+        assert len(grid) == len(SPLITS) * len(BEAMS) and set(grid["beam_size"]) == set(BEAMS)
+        for row in grid.itertuples():
+            hyps = run / "beam_hypotheses" / row.test_set / f"beam~{row.beam_size}.txt"
+            hyps = hyps.read_text().splitlines()
+            score = BLEU(lowercase=True).corpus_score(hyps, [corpus.tgt(row.test_set)[:5]])
+            assert row.length_ratio == pytest.approx(score.sys_len / score.ref_len)
+            assert (row.sys_len, row.ref_len) == (score.sys_len, score.ref_len)
+            assert row.bleu_uncased == pytest.approx(score.score)
+            if row.beam_size == 1:
+                same = bleu.loc[(bleu["decoder"] == "greedy") & (bleu["test_set"] == row.test_set)]
+                name = "greedy_T~1.0.txt"
+            elif row.beam_size == 2:
+                same = bleu.loc[
+                    (bleu["decoder"] == "beam")
+                    & ~bleu["fitted"]
+                    & np.isclose(bleu["scaling_temperature"], 1.0)
+                    & (bleu["test_set"] == row.test_set)
+                ]
+                name = "beam_T~1.0.txt"
+            else:
+                continue
+            assert len(same) == 1
+            earlier = (run / "hypotheses" / row.test_set / name).read_text().splitlines()
+            assert earlier == hyps
+            for column in ("bleu", "bleu_uncased", "chrf", "length_ratio"):
+                assert getattr(row, column) == same[column].iloc[0], column
+    runs = [
+        {"experiment": "toy", "corpus": "toy", "direction": "en-de", "alpha": a, "seed": 0}
+        for a in (0.0, 0.1)
+    ]
+    summary = files.tabulate_translation_beams(
+        runs,
+        beams=[stage / f"alpha~{a}" / "beams.csv" for a in (0.0, 0.1)],
+        confidence=0.95,
+        per_seed_out=tmp_path / "beams_per_seed.csv",
+        summary_out=tmp_path / "beams_summary.csv",
+    )
+    per_seed = pd.read_csv(tmp_path / "beams_per_seed.csv")
+    assert len(per_seed) == 2 * len(SPLITS) * len(BEAMS)
+    raw = pd.read_csv(stage / "alpha~0.1" / "beams.csv")
+    mine = per_seed.loc[per_seed["alpha"] == 0.1].reset_index(drop=True)
+    np.testing.assert_allclose(mine["bleu"], raw["bleu_uncased"])  # uncased, as per_seed
+    np.testing.assert_allclose(mine["bleu_cased"], raw["bleu"])
+    one = summary.loc[
+        (summary["alpha"] == 0.0)
+        & (summary["split"] == "test")
+        & (summary["beam_size"] == 3)
+        & (summary["variable"] == "length_ratio")
+    ]
+    expect = per_seed.loc[
+        (per_seed["alpha"] == 0.0) & (per_seed["split"] == "test") & (per_seed["beam_size"] == 3)
+    ]
+    assert (
+        one["mean"].item() == pytest.approx(expect["length_ratio"].item()) and one["n"].item() == 1
+    )
+    [verdict] = claims_tables._beam_length(per_seed, "", "test")
+    assert verdict.subclaim == "C10j" and verdict.verdict == "inconclusive"  # one seed
+    assert "beam 3" in verdict.settings
+    beams_figure_file(
+        tmp_path / "beams_per_seed.csv",
+        split="test",
+        pdf=tmp_path / "b.pdf",
+        png=tmp_path / "b.png",
+        title="toy",
+    )
+    assert (tmp_path / "b.png").stat().st_size > 0
+    with pytest.raises(ValueError, match="no rows for split 'nope'"):
+        beams_figure_file(
+            tmp_path / "beams_per_seed.csv", split="nope", pdf="x", png="y", title="toy"
+        )
+    with pytest.raises(ValueError, match="distinct positive beam sizes"):
+        files.decode_beams_files(
+            model="unused", corpus="unused", vocab="unused", splits=SPLITS, beams=[4, 4],
+            length_penalty=0.6, max_len_b=5, max_sentences=5, batch_sentences=4, threads=1,
+            beams_out="unused", hypotheses_dir="unused",
+        )  # fmt: skip
 
 
 def test_tables_feed_the_verdicts_and_figures(stage, tmp_path):
@@ -293,15 +404,48 @@ def test_tables_feed_the_verdicts_and_figures(stage, tmp_path):
         table3_out=tmp_path / "table3.csv",
     )
     table = pd.read_csv(tmp_path / "per_seed.csv")
-    for column in ("alpha", "seed", "temperature", "split", "bleu", "ece", "nll", "fitted"):
+    for column in ("alpha", "seed", "scaling_temperature", "split", "bleu", "ece", "nll", "fitted"):
         assert column in table.columns
     assert len(table) == len(per_seed) == 2 * len(SPLITS) * (len(TEMPS) + 1)
     assert set(table["split"]) == {"val", "test"} and table["fitted"].sum() == 2 * len(SPLITS)
-    at1 = table.loc[~table["fitted"] & np.isclose(table["temperature"], 1.0)]
-    assert at1["greedy_bleu"].notna().all()
+    at1 = table.loc[~table["fitted"] & np.isclose(table["scaling_temperature"], 1.0)]
+    assert at1["greedy_bleu"].notna().all() and at1["greedy_length_ratio"].notna().all()
+    assert list(table.columns[-2:]) == ["length_ratio", "greedy_length_ratio"]
+    # the length ratio beside every BLEU: the beam rows' of bleu.csv, the greedy row's at T = 1
+    bleu = pd.read_csv(dirs[1] / "bleu.csv")
+    fitted_val = bleu.loc[(bleu["decoder"] == "beam") & bleu["fitted"] & (bleu["split"] == "val")]
+    mine = table.loc[(table["alpha"] == 0.1) & table["fitted"] & (table["split"] == "val")]
+    assert mine["length_ratio"].item() == fitted_val["length_ratio"].item()
+    greedy = bleu.loc[(bleu["decoder"] == "greedy") & (bleu["split"] == "test")]
+    mine = at1.loc[(at1["alpha"] == 0.1) & (at1["split"] == "test")]
+    assert mine["greedy_length_ratio"].item() == greedy["length_ratio"].item()
+    off1 = ~np.isclose(table["scaling_temperature"], 1.0)
+    assert table.loc[off1, "greedy_length_ratio"].isna().all()
+    assert "temperature" not in table.columns  # one name for the T a row applies
     # the verdict code reads the table: C10 is judged (not "not run")
     verdicts = claims_tables._translation(table, "", "test")
     assert verdicts and all("not run" not in v.verdict for v in verdicts)
+    # files written before the rename (column "temperature") give the same tables
+    legacy = []
+    for d in dirs:
+        old = tmp_path / "legacy" / d.name
+        old.mkdir(parents=True)
+        for name in ("tokens.csv", "bleu.csv"):
+            frame = pd.read_csv(d / name).rename(columns={"scaling_temperature": "temperature"})
+            frame.to_csv(old / name, index=False)
+        legacy.append(old)
+    again = files.tabulate_translation(
+        runs,
+        tokens=[d / "tokens.csv" for d in legacy],
+        temperatures=[d / "temperature.json" for d in dirs],
+        bleu=[d / "bleu.csv" for d in legacy],
+        tokens_with_eos=True,
+        confidence=0.95,
+        per_seed_out=tmp_path / "legacy" / "per_seed.csv",
+        summary_out=tmp_path / "legacy" / "summary.csv",
+        table3_out=tmp_path / "legacy" / "table3.csv",
+    )
+    pd.testing.assert_frame_equal(again, per_seed)
     table3 = pd.read_csv(tmp_path / "table3.csv")
     assert table3["measured_on"].str.contains("toy en-de").all()
     assert set(table3["paper"]) == {0.056, 1.13, 0.018, 0.019}
@@ -357,6 +501,7 @@ def test_plan_runs_paths_and_targets():
     assert plan.run_path(keys[0], "train", "model.pt").startswith("results/translation/train/")
     assert plan.split_labels(config) == {"val": "val", "test_2016_flickr": "test"}
     assert "results/figures/translation/fig3.pdf" in plan.targets(config)
+    assert set(plan.BEAM_TARGETS) <= set(plan.targets(config))
     recipe = plan.engine_recipe(plan.recipe(config, "multi30k_transformer"))
     assert recipe["batch_size"] == recipe["max_tokens"] == 4096 and recipe["input"] is None
     assert plan.problems(config) == []
@@ -373,6 +518,11 @@ def test_plan_problems_name_the_key():
     msgs = " | ".join(plan.problems(bad))
     assert "translation.run: unknown experiment 'nope'" in msgs
     assert "translation.temperatures" in msgs and "'test_2099'" in msgs
+    beams = copy.deepcopy(config)
+    beams["translation"]["beams"] = [1, 4, 4, 10, 1]
+    assert plan.problems(beams) == [
+        "translation.beams: duplicate beam sizes [1, 4] in [1, 4, 4, 10, 1]"
+    ]
     other = copy.deepcopy(config)
     other["translation"]["corpus"]["name"] = "wmt14"
     assert "translation.corpus.files" in " ".join(plan.problems(other))

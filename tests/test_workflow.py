@@ -65,15 +65,19 @@ PAPER_JOBS = expected_jobs(
     reliability=4,
     projections=8,
     information_runs=40,
-    # Multi30k: one corpus and vocabulary, 2 alphas x 3 seeds, one table and the two figures
+    # Multi30k: one corpus and vocabulary, 2 alphas x 3 seeds (each also decoded on the beam
+    # grid), the tables and the figures
     translation={
         "prepare_corpus": 1,
         "train_vocabulary": 1,
         "train_translation": 6,
         "evaluate_tokens": 6,
         "decode_beam": 6,
+        "decode_beams": 6,
         "tabulate_translation": 1,
+        "tabulate_translation_beams": 1,
         "plot_translation": 1,
+        "plot_translation_beams": 1,
         "plot_translation_reliability": 1,
         "project_translation": 1,
     },

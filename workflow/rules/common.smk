@@ -257,7 +257,9 @@ localrules:
     relate_information_to_distillation,
     prepare_corpus,
     tabulate_translation,
+    tabulate_translation_beams,
     plot_translation,
+    plot_translation_beams,
     plot_translation_reliability,
 
 
@@ -439,6 +441,9 @@ def get_claims_inputs(wildcards):
             )
     if TRANSLATION_RUNS:
         inputs["translation_per_seed"] = "results/tables/translation_per_seed.csv"
+        inputs["translation_beams_per_seed"] = (
+            "results/tables/translation_beams_per_seed.csv"
+        )
     return inputs
 
 

@@ -132,6 +132,101 @@ rule decode_beam:
         "../scripts/decode_beam.py"
 
 
+# The beam length bias (issue 18 extension, C10j): decode at T = 1 with every beam size of
+# translation.beams; BLEU and sacrebleu's length ratio per split and beam size.
+rule decode_beams:
+    input:
+        model=rules.train_translation.output.model,
+        corpus=rules.prepare_corpus.output.corpus,
+        vocab=rules.train_vocabulary.output.vocab,
+    output:
+        beams="results/translation/evaluate/{trun}/beams.csv",
+        hypotheses=directory("results/translation/evaluate/{trun}/beam_hypotheses"),
+    log:
+        "results/logs/decode_beams/{trun}.log",
+    benchmark:
+        "results/benchmarks/decode_beams/{trun}.tsv"
+    conda:
+        "../../envs/lsrepro.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+        attempt=attempt_number,
+        runtime=evaluate_runtime,
+        mem_mb=8000,
+    params:
+        splits=get_translation_splits,
+        beams=config["translation"]["beams"],
+        beam=config["translation"]["beam"],
+        max_sentences=config["translation"]["max_sentences"],
+    script:
+        "../scripts/decode_beams.py"
+
+
+# BLEU and length ratio vs beam size per seed and over seeds (read by the verdicts, C10j).
+rule tabulate_translation_beams:
+    input:
+        beams=expand_translation_runs("results/translation/evaluate/{trun}/beams.csv"),
+    output:
+        per_seed=report(
+            "results/tables/translation_beams_per_seed.csv",
+            caption="../report/translation.rst",
+            category="Translation, Fig. 4",
+            subcategory="Tables",
+            labels={
+                "table": "beam grid, per seed",
+                "content": "BLEU, length ratio vs beam",
+            },
+        ),
+        summary=report(
+            "results/tables/translation_beams_summary.csv",
+            caption="../report/translation.rst",
+            category="Translation, Fig. 4",
+            subcategory="Tables",
+            labels={"table": "beam grid, summary", "content": "mean, 95 % interval"},
+        ),
+    log:
+        "results/logs/tabulate_translation_beams.log",
+    conda:
+        "../../envs/lsrepro.yaml"
+    params:
+        runs=get_translation_run_info,
+        confidence=config["calibration"]["confidence"],
+    script:
+        "../scripts/tabulate_translation_beams.py"
+
+
+# BLEU and length ratio vs beam size, alpha as hue; val and test.
+rule plot_translation_beams:
+    input:
+        per_seed=rules.tabulate_translation_beams.output.per_seed,
+    output:
+        pdf="results/figures/translation/beams.pdf",
+        png=report(
+            "results/figures/translation/beams.png",
+            caption="../report/translation.rst",
+            category="Translation, Fig. 4",
+            subcategory="Figures",
+            labels={"figure": "beam length bias", "content": "validation split"},
+        ),
+        test_pdf="results/figures/translation/beams_test.pdf",
+        test_png=report(
+            "results/figures/translation/beams_test.png",
+            caption="../report/translation.rst",
+            category="Translation, Fig. 4",
+            subcategory="Figures",
+            labels={"figure": "beam length bias", "content": "test split"},
+        ),
+    log:
+        "results/logs/plot_translation_beams.log",
+    conda:
+        "../../envs/lsrepro.yaml"
+    params:
+        corpus=config["translation"]["corpus"],
+    script:
+        "../scripts/plot_translation_beams.py"
+
+
 # Per-seed and over-seed tables (read by the verdicts, C10) and Table 3's EN-DE row.
 rule tabulate_translation:
     input:

@@ -1,4 +1,10 @@
-"""Snakemake adapter: rule tabulate_translation."""
+"""Snakemake adapter: rule tabulate_translation.
+
+Its tables name the temperature each row applies ``scaling_temperature`` (2026-12-06; before,
+``temperature``) and carry sacreBLEU's length ratio. Editing this file makes Snakemake rewrite
+older tables (its script-mtime trigger) for the verdicts and Fig. 4; older tokens.csv and
+bleu.csv files are read as they are (lsrepro.translation.files.read_run_table).
+"""
 
 from lsrepro.runtime import setup_logging
 from lsrepro.translation.files import tabulate_translation

@@ -260,6 +260,7 @@ BENCHMARK_STAGES = {
     "train_translation": "translation",
     "evaluate_tokens": "translation",
     "decode_beam": "translation",
+    "decode_beams": "translation",
     "project_translation": "translation",
 }
 

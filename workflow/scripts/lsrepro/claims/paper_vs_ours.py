@@ -207,7 +207,8 @@ def paper_vs_ours_frame(
 
 def _translation_cells(frame: pd.DataFrame | None) -> Callable[..., Interval]:
     """Table 3's EN-DE cells from the translation table: (α, split, scaling, metric) -> Interval;
-    scaling "none" = the grid row at T = 1, "temperature" = each seed's fitted T."""
+    scaling "none" = the grid row at T = 1, "temperature" = each seed's fitted T; metric
+    "temperature" is the table's ``scaling_temperature`` column."""
 
     def get(alpha: float, split: str, scaling: str, metric: str) -> Interval:
         if frame is None:
@@ -217,9 +218,10 @@ def _translation_cells(frame: pd.DataFrame | None) -> Callable[..., Interval]:
         rows = (
             rows.loc[fitted[rows.index]]
             if scaling == "temperature"
-            else rows.loc[~fitted[rows.index] & close(rows["temperature"], 1.0)]
+            else rows.loc[~fitted[rows.index] & close(rows["scaling_temperature"], 1.0)]
         )
-        return Interval.from_values(rows[metric].to_numpy())
+        column = "scaling_temperature" if metric == "temperature" else metric
+        return Interval.from_values(rows[column].to_numpy())
 
     return get
 

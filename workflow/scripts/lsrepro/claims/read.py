@@ -14,7 +14,10 @@ Input keys (:data:`INPUTS`) and their files; every judged value is **per seed**:
 * ``calibration_summary`` (paper-vs-ours only): the same summarised over seeds.
 * ``reliability`` (C7): one CSV or a list of per-run ``reliability.csv`` (``experiment, alpha,
   seed, split, scaling, count, mean_confidence, accuracy`` per bin).
-* ``translation_per_seed`` (C10): ``alpha, seed, temperature, split, bleu, ece, nll, fitted``.
+* ``translation_per_seed`` (C10): ``alpha, seed, scaling_temperature, split, bleu, ece, nll,
+  fitted`` (``scaling_temperature``: the T applied to the logits, as in the calibration files).
+* ``translation_beams_per_seed`` (C10j★): ``alpha, seed, split, beam_size, length_ratio``
+  (:func:`lsrepro.translation.files.tabulate_translation_beams`; ``bleu`` shown where present).
 * ``mnist_toy_per_seed`` (C11): ``role, seed, test_error`` (fraction).
 * ``fig5_distillation`` (C12): ``curve, teacher_alpha, temperature, alpha, seed, val_accuracy``.
 * ``information_per_seed`` (C13a–d): ``experiment, alpha, seed, step, mi, mi_reference``.
@@ -47,6 +50,7 @@ INPUTS: dict[str, str] = {
     "calibration_summary": "calibration",
     "reliability": "calibration",
     "translation_per_seed": "translation",
+    "translation_beams_per_seed": "translation beam grid",
     "mnist_toy_per_seed": "MNIST toy distillation",
     "fig5_distillation": "CIFAR-10 distillation (Fig. 5)",
     "information_per_seed": "mutual information",

@@ -322,6 +322,17 @@ CLAIMS: dict[str, Claim] = dict(
             "> 0",
         ),
         _c(
+            "C10",
+            "C10j",
+            "★ Beam length bias: label smoothing shortens beam-search outputs; at large beams the "
+            "LS model's outputs are shorter than the α = 0 model's.",
+            "follow-up: Liang, Wang & Cao 2022 (the implicit length bias of label smoothing on "
+            "beam search decoding)",
+            "ordered: length ratio sys_len/ref_len (sacreBLEU) at T = 1 and the largest beam of "
+            "translation.beams, LS − α=0 < 0",
+            True,
+        ),
+        _c(
             "C11",
             "C11a",
             "MNIST toy: the LS teacher is more accurate than the dropout teacher.",
@@ -841,6 +852,35 @@ def c10i_ece_predicts_bleu(gain: Sequence[float], n_seeds: int | None = None) ->
             high=math.nan,
         )
     return _judge("C10i", d, {"BLEU(argmin ECE) − BLEU(argmin NLL)": _iv(x)})
+
+
+def c10j_beam_length_bias(
+    hard: Seeds,
+    ls: Seeds,
+    alpha: float,
+    beam: int,
+    split: str,
+    paired: bool,
+    shown: Mapping[str, tuple[Seeds, Seeds]] | None = None,
+) -> Verdict:
+    """C10j★: the length ratio of the LS model (``ls``) below the α = 0 model's (``hard``) at
+    beam size ``beam`` (the largest of the grid); ``shown``: name -> (α = 0, LS) per seed beside
+    it (e.g. BLEU at that beam, the ratio at the smallest beam), not judged."""
+    if _empty(hard) or _empty(ls):
+        return missing("C10j", f"no length ratio at beam {beam} for α = 0 and α = {alpha:g}")
+    d = ordered(ls, hard, "<", paired, f"length ratio(α={alpha:g}) − (α=0)")
+    measured: dict[str, object] = {
+        f"length ratio α=0, beam {beam}": _iv(hard),
+        f"length ratio α={alpha:g}, beam {beam}": _iv(ls),
+    }
+    for name, (h, s) in (shown or {}).items():
+        measured[f"{name} α=0 / α={alpha:g}"] = f"{_iv(h)} / {_iv(s)}"
+    return _judge(
+        "C10j",
+        d,
+        measured,
+        rule=f"{CLAIMS['C10j'].rule}, {split} split ({_design(paired)})",
+    )
 
 
 # --- Distillation and information (§4, Figs. 5-6) -------------------------------------------------

@@ -7,8 +7,8 @@ its own, ``verdict`` the Holm-adjusted decision.
 
 Splits (decided here): geometry on the training split except C2b and C6 (train vs val), C5c★/C5d★
 on val; C3 and C9 compare validation accuracy (Table 2's protocol); C7, C8, C8c★, C9b★ use the
-test split (T is fitted on validation); C10 ``translation_split`` (test by default); C12
-validation accuracy (Fig. 5).
+test split (T is fitted on validation); C10 and C10j★ ``translation_split`` (test by default);
+C12 validation accuracy (Fig. 5).
 
 Comparisons: C1–C9 are judged for every configured hard-vs-smooth pair (the config's
 ``representation.figures`` / ``calibration.figures`` restricted to the run); both sides in one
@@ -390,7 +390,7 @@ def _translation(frame, reason, split, scale=None) -> list[Verdict]:
         return [rules.missing(s, reason) for s in subs]
     require(
         frame,
-        ("alpha", "seed", "temperature", "split", "bleu", "ece", "nll", "fitted"),
+        ("alpha", "seed", "scaling_temperature", "split", "bleu", "ece", "nll", "fitted"),
         "translation_per_seed",
     )
     frame = frame.assign(fitted=frame["fitted"].astype(str).str.lower().isin(["true", "1"]))
@@ -406,7 +406,7 @@ def _translation(frame, reason, split, scale=None) -> list[Verdict]:
         """seed -> value; t None = each seed's fitted T."""
         if t is None:
             return seeds(fitted, metric, "translation", alpha=a)
-        return seeds(grid, metric, "translation", alpha=a, temperature=t)
+        return seeds(grid, metric, "translation", alpha=a, scaling_temperature=t)
 
     best_bleu = {
         int(s): float(v)
@@ -425,7 +425,7 @@ def _translation(frame, reason, split, scale=None) -> list[Verdict]:
         "scale": (scale or {}).get("translation", ""),
     }
     out = [rules.c10_pair(sub, a, b, split).but(**tag) for sub, (a, b) in cells.items()]
-    temps = sorted({float(t) for t in grid["temperature"]})
+    temps = sorted({float(t) for t in grid["scaling_temperature"]})
     others = [t for t in temps if not math.isclose(t, 1.0, abs_tol=ATOL)]
     every = {
         "C10f": {t: (at(alpha, "ece", t), at(alpha, "ece", 1.0)) for t in others},
@@ -437,13 +437,57 @@ def _translation(frame, reason, split, scale=None) -> list[Verdict]:
         out.append(rules.c10_every_temperature(sub, cases, split).but(**grid_tag))
     gains = []
     for _, rows in grid.groupby(["alpha", "seed"]):
-        by_t = rows.groupby("temperature")[["bleu", "ece", "nll"]].mean()
+        by_t = rows.groupby("scaling_temperature")[["bleu", "ece", "nll"]].mean()
         if len(by_t) >= 2:
             gains.append(
                 by_t.loc[by_t["ece"].idxmin(), "bleu"] - by_t.loc[by_t["nll"].idxmin(), "bleu"]
             )
     n_seeds = grid["seed"].nunique()
     out.append(rules.c10i_ece_predicts_bleu(gains, n_seeds).but(**grid_tag))
+    return out
+
+
+def _beam_length(frame, reason, split, scale=None) -> list[Verdict]:
+    """C10j★ per positive α of the beam-grid table against α = 0, at its largest beam size;
+    paired by seed where both sides have the same seeds (one experiment), else Welch."""
+    if frame is None:
+        return [rules.missing("C10j", reason)]
+    require(
+        frame,
+        ("alpha", "seed", "split", "beam_size", "length_ratio"),
+        "translation_beams_per_seed",
+    )
+    on_split = frame.loc[frame["split"] == split]
+    alphas = sorted({float(a) for a in on_split["alpha"]})
+    positive = [a for a in alphas if a > 0]
+    if not _has(alphas, 0.0) or not positive:
+        return [rules.missing("C10j", f"beam-grid table lacks α = 0 or a positive α on {split}")]
+    beams = sorted({int(b) for b in on_split["beam_size"]})
+    top, low = beams[-1], beams[0]
+
+    def at(a: float, column: str, beam: int) -> dict[int, float]:
+        return seeds(on_split, column, "translation beams", alpha=a, beam_size=beam)
+
+    out = []
+    for alpha in positive:
+        hard, ls = at(0.0, "length_ratio", top), at(alpha, "length_ratio", top)
+        shown = {}
+        if "bleu" in on_split.columns:
+            shown[f"BLEU beam {top}"] = (at(0.0, "bleu", top), at(alpha, "bleu", top))
+        if low != top:
+            shown[f"length ratio beam {low}"] = (
+                at(0.0, "length_ratio", low),
+                at(alpha, "length_ratio", low),
+            )
+        paired = bool(hard) and set(hard) == set(ls)
+        verdict = rules.c10j_beam_length_bias(hard, ls, alpha, top, split, paired, shown)
+        out.append(
+            verdict.but(
+                experiments="translation",
+                settings=f"α = 0 vs {alpha:g}, {split} split, beam {top} (grid {beams}), T = 1",
+                scale=(scale or {}).get("translation", ""),
+            )
+        )
     return out
 
 
@@ -724,6 +768,7 @@ def judge_claims(
         scale,
     )
     verdicts += _translation(*tables["translation_per_seed"], translation_split, scale)
+    verdicts += _beam_length(*tables["translation_beams_per_seed"], translation_split, scale)
     verdicts += _mnist_toy(*tables["mnist_toy_per_seed"], scale)
     verdicts += _fig5(*tables["fig5_distillation"], scale)
     verdicts += _information(

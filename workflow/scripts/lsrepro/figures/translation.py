@@ -7,9 +7,15 @@ caption calls the red curves NLL, its text ECE; we draw ECE in the first two pan
 says, and NLL in the third). Lines are means over seeds; bands span min to max over seeds
 (few seeds: no distributional assumption). Points with ``fitted = True`` (each seed's temperature
 fitted on validation NLL) are drawn as separate stars, not joined into the curves.
+
+:func:`bleu_length_vs_beam_figure` (the beam length bias ★, Liang et al. 2022): BLEU (left) and
+sacreBLEU's length ratio sys_len / ref_len (right, a dotted line at 1) against the beam size
+(log axis), one colour per α; lines are means over seeds, bands min to max over seeds.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
@@ -21,12 +27,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-__all__ = ["bleu_nll_vs_temperature_figure"]
+from lsrepro.figures import save_figure
+
+__all__ = ["beams_figure_file", "bleu_length_vs_beam_figure", "bleu_nll_vs_temperature_figure"]
 
 _BLUE, _RED = "#1f77b4", "#d62728"
 _LS_MARKER = "o"
 _TITLE, _TEXT, _TICKS = 12, 11, 10  # font sizes (pt) of titles, axis labels, ticks and legend
-REQUIRED = ("alpha", "seed", "temperature", "metric", "value")
+REQUIRED = ("alpha", "seed", "scaling_temperature", "metric", "value")
 LABELS = {
     "bleu": "BLEU (uncased, sacrebleu)",
     "ece": "token ECE (fraction, 15 bins)",
@@ -57,21 +65,21 @@ def _check(table: pd.DataFrame) -> None:
     for metric in ("bleu", "ece", "nll"):
         if metric not in set(table["metric"]):
             raise ValueError(f"table has no rows for metric {metric!r}")
-    if not (table["temperature"] > 0).all():
+    if not (table["scaling_temperature"] > 0).all():
         raise ValueError("temperatures must be > 0")
 
 
 def _curve(ax: Axes, rows: pd.DataFrame, color: str, marker: str, label: str) -> None:
     """Mean over seeds with a min–max band; fitted-T points as stars."""
     fitted = rows["fitted"].astype(bool) if "fitted" in rows else pd.Series(False, rows.index)
-    grid = rows.loc[~fitted].groupby("temperature")["value"].agg(["mean", "min", "max"])
+    grid = rows.loc[~fitted].groupby("scaling_temperature")["value"].agg(["mean", "min", "max"])
     t = grid.index.to_numpy(dtype=float)
     ax.plot(t, grid["mean"], color=color, marker=marker, markersize=3.5, label=label)
     ax.fill_between(t, grid["min"], grid["max"], color=color, alpha=0.2, linewidth=0)
     pts = rows.loc[fitted]
     if len(pts):
         ax.plot(
-            pts["temperature"],
+            pts["scaling_temperature"],
             pts["value"],
             linestyle="none",
             marker="*",
@@ -92,10 +100,11 @@ def bleu_nll_vs_temperature_figure(
     """Paper Fig. 4 from a long table of per-seed numbers.
 
     Args:
-        table: one row per (alpha, seed, temperature, metric) with columns ``alpha``, ``seed``,
-            ``temperature`` (T > 0), ``metric`` ∈ {``bleu`` (0–100), ``ece`` (fraction),
-            ``nll`` (nats per token)} and ``value``; optional bool ``fitted`` marks rows at a
-            seed's fitted temperature. Filter to one split before calling.
+        table: one row per (alpha, seed, T, metric) with columns ``alpha``, ``seed``,
+            ``scaling_temperature`` (T > 0, applied to the logits), ``metric`` ∈ {``bleu``
+            (0–100), ``ece`` (fraction), ``nll`` (nats per token)} and ``value``; optional bool
+            ``fitted`` marks rows at a seed's fitted temperature. Filter to one split before
+            calling.
         hard_alpha: α of the hard-target net (left panel).
         ls_alpha: α of the label-smoothed net (centre panel); default the only other α.
 
@@ -163,7 +172,75 @@ def bleu_nll_vs_temperature_figure(
         )
         for ax in axes:
             ax.set_xlim(
-                float(np.min(table["temperature"])) * 0.97,
-                float(np.max(table["temperature"])) * 1.03,
+                float(np.min(table["scaling_temperature"])) * 0.97,
+                float(np.max(table["scaling_temperature"])) * 1.03,
             )
     return fig
+
+
+BEAM_REQUIRED = ("alpha", "seed", "beam_size", "bleu", "length_ratio")
+
+
+def bleu_length_vs_beam_figure(table: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """BLEU and length ratio against the beam size, α as hue.
+
+    Args:
+        table: one row per (alpha, seed, beam_size) with ``bleu`` (0–100) and ``length_ratio``
+            (sys_len / ref_len); filter to one split before calling.
+
+    Returns:
+        The Figure: two panels, one line per α (mean over seeds, in α order) with a min–max band.
+    """
+    missing = [c for c in BEAM_REQUIRED if c not in table.columns]
+    if missing:
+        raise ValueError(f"table lacks column(s) {missing}; has {list(table.columns)}")
+    if table.empty:
+        raise ValueError("table has no rows")
+    if not (table["beam_size"] >= 1).all():
+        raise ValueError("beam sizes must be >= 1")
+    alphas = sorted(set(table["alpha"].astype(float)))
+    if len(alphas) > 2:
+        colours = list(sns.color_palette("viridis", len(alphas)))
+    else:
+        colours = [_BLUE, _RED][: len(alphas)]
+    with mpl.rc_context({"text.usetex": False}), sns.axes_style("whitegrid"):
+        fig = Figure(figsize=(9.0, 3.6), layout="constrained")
+        axes = fig.subplots(1, 2)
+        for ax, column, label in (
+            (axes[0], "bleu", LABELS["bleu"]),
+            (axes[1], "length_ratio", "length ratio sys_len / ref_len (sacrebleu)"),
+        ):
+            for alpha, colour in zip(alphas, colours, strict=True):
+                rows = table.loc[np.isclose(table["alpha"].astype(float), alpha)]
+                agg = rows.groupby("beam_size")[column].agg(["mean", "min", "max"])
+                k = agg.index.to_numpy(dtype=float)
+                name = f"alpha = {alpha:g}" + (" (hard targets)" if alpha == 0 else "")
+                ax.plot(k, agg["mean"], color=colour, marker="o", markersize=4, label=name)
+                ax.fill_between(k, agg["min"], agg["max"], color=colour, alpha=0.2, linewidth=0)
+            ax.set_xscale("log")
+            beams = sorted(set(table["beam_size"].astype(int)))
+            ax.set_xticks(beams, [str(b) for b in beams])
+            ax.minorticks_off()
+            ax.set(xlabel="beam size", ylabel=label)
+        axes[1].axhline(1.0, color="grey", linestyle=":", linewidth=1)
+        axes[0].legend(fontsize="small")
+        seeds = table.groupby("alpha")["seed"].nunique()
+        fig.suptitle(
+            title
+            if title is not None
+            else f"BLEU and length ratio vs beam size; mean over seeds "
+            f"({', '.join(f'alpha {a:g}: {n}' for a, n in seeds.items())}), band = min-max"
+        )
+    return fig
+
+
+def beams_figure_file(
+    per_seed: Path | str, *, split: str, pdf: Path | str, png: Path | str, title: str
+) -> None:
+    """Rule plot_translation_beams: :func:`bleu_length_vs_beam_figure` for one split of the
+    beam-grid per-seed table (:func:`lsrepro.translation.files.tabulate_translation_beams`)."""
+    table = pd.read_csv(per_seed)
+    table = table.loc[table["split"] == split]
+    if table.empty:
+        raise ValueError(f"{per_seed}: no rows for split {split!r}")
+    save_figure(bleu_length_vs_beam_figure(table, title=title), pdf, png)

@@ -12,9 +12,12 @@ Rules and functions:
 * ``train_translation`` → :func:`train_translation_files`: the engine's :func:`train` with
   :class:`TokenBatches` and :class:`LabelSmoothing` (padding = IGNORE_INDEX never counts).
 * ``evaluate_tokens`` → :func:`evaluate_tokens_files`: teacher-forced next-token calibration.
-* ``decode_beam`` → :func:`decode_files`: beam search at every temperature, BLEU and chrF.
-* ``tabulate_translation`` → :func:`tabulate_translation`; ``plot_translation`` →
-  :func:`fig4_file`, :func:`fig3_file`.
+* ``decode_beam`` → :func:`decode_files`: beam search at every temperature, BLEU, chrF and
+  the length ratio; ``decode_beams`` → :func:`decode_beams_files`: the beam-size grid at T = 1.
+* ``tabulate_translation`` → :func:`tabulate_translation`; ``tabulate_translation_beams`` →
+  :func:`tabulate_translation_beams`; ``plot_translation`` → :func:`fig4_file`;
+  ``plot_translation_beams`` → :func:`lsrepro.figures.translation.beams_figure_file`;
+  ``plot_translation_reliability`` → :func:`fig3_file`.
 * ``project_translation`` → :func:`translation_projection_file`: Fig. 7 (App. B), the maths in
   :mod:`lsrepro.translation.projection`.
 
@@ -34,9 +37,8 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -45,7 +47,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lsrepro import aggregate, calibration
+from lsrepro import calibration
 from lsrepro.artifacts.model import load_model
 from lsrepro.data.corpus import (
     Corpus,
@@ -60,18 +62,17 @@ from lsrepro.data.vocab import train_vocab as train_vocab_model
 from lsrepro.io import atomic_write, write_csv, write_json
 from lsrepro.models import build_model
 from lsrepro.models.registry import resolve
-from lsrepro.paper import TABLE3, normalise_name
 from lsrepro.representation import projection
 from lsrepro.runs import fmt_float
 from lsrepro.runtime import configure_torch
 from lsrepro.training import precision
-from lsrepro.training.batches import IGNORE_INDEX
 from lsrepro.training.loop import TrainResult, init_model, train
 from lsrepro.training.objectives import LabelSmoothing
 from lsrepro.training.recipe import Recipe
-from lsrepro.translation.batching import TokenBatches, length_batches, pad_batch
+from lsrepro.translation import tables
+from lsrepro.translation.batching import TokenBatches
 from lsrepro.translation.beam import translate
-from lsrepro.translation.bleu import corpus_scores
+from lsrepro.translation.bleu import TranslationScores, corpus_scores
 from lsrepro.translation.projection import (
     PANEL_SPLITS,
     content_tokens,
@@ -79,18 +80,14 @@ from lsrepro.translation.projection import (
     resolve_tokens,
     token_projection_arrays,
 )
-from lsrepro.translation.token_eval import TokenPredictions, token_predictions
+from lsrepro.translation.tables import POSITIONS, same_temperature
+from lsrepro.translation.token_eval import TokenPredictions, logit_chunks, token_predictions
 
 log = logging.getLogger(__name__)
 SPECIALS = {"pad_id": PAD_ID, "bos_id": BOS_ID, "eos_id": EOS_ID}
-POSITIONS = ("all", "no_eos")
 #: Metrics of the temperature grid (point estimates; T = 1 and the fitted T get every metric of
 #: the bootstrap report with intervals).
 GRID_METRICS = ("accuracy", "nll", "ece")
-
-
-def _same_temperature(a: float, b: float) -> bool:
-    return math.isclose(float(a), float(b), rel_tol=0.0, abs_tol=1e-9)
 
 
 # --- corpus and vocabulary ----------------------------------------------------------------------
@@ -274,34 +271,6 @@ def _load_checked(
 # --- teacher-forced token calibration (Fig. 3, Table 3) -----------------------------------------
 
 
-def _logit_chunks(
-    model: torch.nn.Module,
-    src_ids: Sequence[Sequence[int]],
-    tgt_ids: Sequence[Sequence[int]],
-    max_tokens: int,
-    device: str | torch.device,
-):
-    """A function returning a fresh stream of (logits (n, V), labels (n,)) of the counted
-    positions, recomputed on ``device`` (the input of ``fit_temperature_chunks``)."""
-    src_len = np.array([len(x) for x in src_ids])
-    tgt_len = np.array([len(y) for y in tgt_ids])
-    order = np.lexsort((np.arange(len(src_ids)), src_len, tgt_len))
-    groups = length_batches(src_len, tgt_len, max_tokens, order)
-
-    @torch.no_grad()
-    def stream() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        for rows in groups:
-            src, tgt_in, tgt_out = pad_batch(
-                [src_ids[i] for i in rows], [tgt_ids[i] for i in rows], **SPECIALS
-            )
-            tgt_out = tgt_out.to(device)
-            mask = tgt_out.ne(IGNORE_INDEX)
-            logits = model(src.to(device), tgt_in.to(device))[mask].float()
-            yield logits, tgt_out[mask]
-
-    return stream
-
-
 def _report(
     pred: TokenPredictions, *, temperature: float, bootstrap: dict[str, Any]
 ) -> pd.DataFrame:
@@ -375,7 +344,7 @@ def evaluate_tokens_files(
     t0 = time.perf_counter()
     with fast_path:
         fit = calibration.fit_temperature_chunks(
-            _logit_chunks(net, src, tgt, max_tokens, device),
+            logit_chunks(net, src, tgt, max_tokens=max_tokens, device=device, **SPECIALS),
             tol=tolerance,
             bounds=tuple(temperature_bounds),
         )
@@ -428,16 +397,18 @@ def evaluate_tokens_files(
         for t, scaling, pred in cases:
             for positions in POSITIONS:
                 p = pred if positions == "all" else pred.without_eos()
-                full = scaling == "fitted" or _same_temperature(t, 1.0)
+                full = scaling == "fitted" or same_temperature(t, 1.0)
                 table = (
                     _report(p, temperature=t, bootstrap=bootstrap) if full else _point(p, n_bins)
                 )
                 table = table.loc[table["metric"] != "temperature"]
+                # the temperature each row applies: scaling_temperature, as the image files
+                table = table.rename(columns={"temperature": "scaling_temperature"})
                 tables.append(
                     table.assign(
                         split=label,
                         test_set=split,
-                        temperature=t,
+                        scaling_temperature=t,
                         scaling=scaling,
                         positions=positions,
                     )
@@ -449,11 +420,11 @@ def evaluate_tokens_files(
                             split=label,
                             test_set=split,
                             scaling="temperature" if scaling == "fitted" else "none",
-                            temperature=t,
+                            scaling_temperature=t,
                             positions=positions,
                         )
                     )
-        at1 = preds[next(t for t in grid if _same_temperature(t, 1.0))]
+        at1 = preds[next(t for t in grid if same_temperature(t, 1.0))]
         log.info(
             "%s: %d tokens (%d without EOS); T = 1: accuracy %.4f, NLL %.4f, ECE %.4f",
             label,
@@ -463,17 +434,56 @@ def evaluate_tokens_files(
             float(at1.nll.mean()),
             calibration.ece_from_vectors(at1.confidence, at1.correct, n_bins),
         )
-    front = ["split", "test_set", "temperature", "scaling", "positions", "metric"]
+    front = ["split", "test_set", "scaling_temperature", "scaling", "positions", "metric"]
     tokens = pd.concat(tables, ignore_index=True)
     tokens = tokens[front + [c for c in tokens.columns if c not in front]]
     write_csv(tokens, tokens_out)
     rel = pd.concat(bins, ignore_index=True)
-    front = ["split", "test_set", "scaling", "temperature", "positions"]
+    front = ["split", "test_set", "scaling", "scaling_temperature", "positions"]
     write_csv(rel[front + [c for c in rel.columns if c not in front]], reliability_out)
     return tokens
 
 
 # --- beam search and BLEU (Fig. 4) --------------------------------------------------------------
+
+
+def _decode_and_score(
+    net: torch.nn.Module,
+    voc: Vocab,
+    src_ids: Sequence[Sequence[int]],
+    refs: Sequence[str],
+    *,
+    beam_size: int,
+    temperature: float,
+    length_penalty: float,
+    max_len_b: int,
+    batch_sentences: int,
+    device: str,
+    fast_path: AbstractContextManager,
+    hypotheses: Path,
+) -> tuple[TranslationScores, float]:
+    """Decode ``src_ids`` (beam ``beam_size``; 1 = greedy) at ``temperature``, write the
+    detokenised hypotheses to ``hypotheses``, score them against ``refs``; returns the scores
+    and the decoding seconds."""
+    t0 = time.perf_counter()
+    with fast_path:
+        out = translate(
+            net,
+            src_ids,
+            beam_size=beam_size,
+            alpha=length_penalty,
+            temperature=temperature,
+            max_len_b=max_len_b,
+            max_sentences=batch_sentences,
+            device=device,
+            **SPECIALS,
+        )
+    seconds = time.perf_counter() - t0
+    hyps = voc.decode(out.tokens)
+    scores = corpus_scores(hyps, refs)
+    text = "".join(h + "\n" for h in hyps)
+    atomic_write(hypotheses, lambda f: f.write(text.encode()))
+    return scores, seconds
 
 
 def decode_files(
@@ -514,33 +524,30 @@ def decode_files(
         src_ids = voc.encode([s for s, _ in pairs])
         refs = [t for _, t in pairs]
         for decoder, t, is_fitted in runs:
-            t0 = time.perf_counter()
-            with fast_path:
-                out = translate(
-                    net,
-                    src_ids,
-                    beam_size=beam_size if decoder == "beam" else 1,
-                    alpha=length_penalty,
-                    temperature=t,
-                    max_len_b=max_len_b,
-                    max_sentences=batch_sentences,
-                    device=device,
-                    **SPECIALS,
-                )
-            seconds = time.perf_counter() - t0
-            hyps = voc.decode(out.tokens)
-            scores = corpus_scores(hyps, refs)
+            size = beam_size if decoder == "beam" else 1
             name = f"{decoder}_T~{'fitted' if is_fitted else fmt_float(t)}.txt"
-            text = "".join(h + "\n" for h in hyps)
-            atomic_write(hyp_root / split / name, lambda f, text=text: f.write(text.encode()))
+            scores, seconds = _decode_and_score(
+                net,
+                voc,
+                src_ids,
+                refs,
+                beam_size=size,
+                temperature=t,
+                length_penalty=length_penalty,
+                max_len_b=max_len_b,
+                batch_sentences=batch_sentences,
+                device=device,
+                fast_path=fast_path,
+                hypotheses=hyp_root / split / name,
+            )
             rows.append(
                 {
                     "split": label,
                     "test_set": split,
                     "decoder": decoder,
-                    "beam_size": beam_size if decoder == "beam" else 1,
+                    "beam_size": size,
                     "length_penalty": length_penalty,
-                    "temperature": t,
+                    "scaling_temperature": t,
                     "fitted": is_fitted,
                     **scores.as_dict(),
                     "seconds": seconds,
@@ -548,7 +555,8 @@ def decode_files(
                 }
             )
             log.info(
-                "%s %s T=%.3g%s: BLEU %.2f (uncased %.2f), chrF %.2f; %d sentences, %.1f/s",
+                "%s %s T=%.3g%s: BLEU %.2f (uncased %.2f), chrF %.2f, length ratio %.3f; "
+                "%d sentences, %.1f/s",
                 label,
                 decoder,
                 t,
@@ -556,6 +564,7 @@ def decode_files(
                 scores.bleu,
                 scores.bleu_uncased,
                 scores.chrf,
+                scores.length_ratio,
                 len(pairs),
                 rows[-1]["sentences_per_s"],
             )
@@ -564,37 +573,81 @@ def decode_files(
     return table
 
 
+def decode_beams_files(
+    *,
+    model: Path | str,
+    corpus: Path | str,
+    vocab: Path | str,
+    splits: Mapping[str, str],
+    beams: Sequence[int],
+    length_penalty: float,
+    max_len_b: int,
+    max_sentences: int | None,
+    batch_sentences: int,
+    threads: int,
+    beams_out: Path | str,
+    hypotheses_dir: Path | str,
+) -> pd.DataFrame:
+    """The beam length bias (issue 18 ★, Liang et al. 2022): decode at T = 1 with every beam
+    size of ``beams`` (1 = greedy) on the first ``max_sentences`` sentences of every split, as
+    :func:`decode_files` does for one beam size.
+
+    Writes ``beams_out``: one row per (split, beam size) with ``bleu`` (cased),
+    ``bleu_uncased``, ``chrf``, their signatures, ``length_ratio`` = ``sys_len / ref_len``
+    (sacrebleu's, :mod:`lsrepro.translation.bleu`), ``seconds``; and the hypotheses under
+    ``hypotheses_dir`` (``{split}/beam~{k}.txt``).
+    """
+    sizes = [int(k) for k in beams]
+    if not sizes or min(sizes) < 1 or len(set(sizes)) != len(sizes):
+        raise ValueError(f"beams must be distinct positive beam sizes, got {list(beams)}")
+    net, _, data, voc, device, fast_path = _load_checked(model, corpus, vocab, threads)
+    rows = []
+    for split, label in splits.items():
+        pairs = data.pairs(split)[: max_sentences or None]
+        src_ids = voc.encode([s for s, _ in pairs])
+        refs = [t for _, t in pairs]
+        for size in sizes:
+            scores, seconds = _decode_and_score(
+                net,
+                voc,
+                src_ids,
+                refs,
+                beam_size=size,
+                temperature=1.0,
+                length_penalty=length_penalty,
+                max_len_b=max_len_b,
+                batch_sentences=batch_sentences,
+                device=device,
+                fast_path=fast_path,
+                hypotheses=Path(hypotheses_dir) / split / f"beam~{size}.txt",
+            )
+            rows.append(
+                {
+                    "split": label,
+                    "test_set": split,
+                    "beam_size": size,
+                    "length_penalty": length_penalty,
+                    "scaling_temperature": 1.0,
+                    **scores.as_dict(),
+                    "seconds": seconds,
+                }
+            )
+            log.info(
+                "%s beam %d: BLEU %.2f (uncased %.2f), length ratio %.3f; %d sentences, %.1f s",
+                label,
+                size,
+                scores.bleu,
+                scores.bleu_uncased,
+                scores.length_ratio,
+                len(pairs),
+                seconds,
+            )
+    table = pd.DataFrame(rows)
+    write_csv(table, beams_out)
+    return table
+
+
 # --- tables and figures -------------------------------------------------------------------------
-
-
-def _token_columns(tokens: pd.DataFrame, headline: str) -> pd.DataFrame:
-    """One row per (split, test_set, temperature, fitted) with the token metrics as columns."""
-    wide = tokens.pivot_table(
-        index=["split", "test_set", "temperature", "scaling"],
-        columns=["positions", "metric"],
-        values="estimate",
-        aggfunc="first",
-    )
-    out = pd.DataFrame(index=wide.index)
-    for positions in POSITIONS:
-        suffix = "" if positions == headline else f"_{positions}"
-        for metric in ("ece", "nll", "accuracy", "ece_debiased"):
-            if (positions, metric) in wide.columns:
-                out[metric + suffix] = wide[(positions, metric)]
-    counts = tokens.groupby(["split", "test_set", "temperature", "scaling", "positions"])[
-        "n_examples"
-    ].first()
-    out["n_tokens"] = counts.xs(headline, level="positions")
-    head = tokens.loc[(tokens["positions"] == headline) & (tokens["metric"] == "ece")]
-    bounds = head.set_index(["split", "test_set", "temperature", "scaling"])[["lower", "upper"]]
-    out["ece_lower"], out["ece_upper"] = bounds["lower"], bounds["upper"]
-    out = out.reset_index()
-    out["fitted"] = out.pop("scaling").eq("fitted")
-    return out
-
-
-def _key(frame: pd.DataFrame) -> pd.Series:
-    return frame["temperature"].round(9)
 
 
 def tabulate_translation(
@@ -612,116 +665,69 @@ def tabulate_translation(
     """The stage's tables from every run's files (``runs[i]`` = the run's identifying columns,
     :func:`lsrepro.translation.plan.run_info`; ``tokens[i]`` etc. its files).
 
-    ``per_seed_out`` (read by the verdicts as ``translation_per_seed``): one row per run, split
-    and temperature (the grid, ``fitted`` false, and the run's fitted T, ``fitted`` true) with
-    ``bleu`` (beam, **uncased**: the paper's measure), ``bleu_cased``, ``chrf``, ``ece``,
-    ``nll``, ``accuracy`` over the positions ``tokens_with_eos`` picks (the others with suffix
-    ``_all`` / ``_no_eos``), ``n_tokens``, ``ece_lower/upper`` (bootstrap over tokens, T = 1 and
-    fitted only), ``greedy_bleu`` (uncased, T = 1 rows), ``sentences`` decoded and the
-    signatures. ``summary_out``: mean, std, t-interval over seeds
-    (:func:`lsrepro.stats.summarize_over_seeds`) per (experiment, alpha, split, fitted, T);
-    fitted rows are grouped with T = NaN and carry the mean fitted T as variable
-    ``fitted_temperature``. ``table3_out``: Table 3's EN-DE row, ours labelled with the corpus it
-    was measured on, the paper's WMT numbers beside it.
+    ``per_seed_out`` (read by the verdicts as ``translation_per_seed``):
+    :func:`lsrepro.translation.tables.per_seed_table`; ``summary_out``:
+    :func:`~lsrepro.translation.tables.summary_table`; ``table3_out``: Table 3's EN-DE row,
+    ours labelled with the corpus it was measured on, the paper's WMT numbers beside it
+    (:func:`~lsrepro.translation.tables.table3_row`).
     """
     if not (len(runs) == len(tokens) == len(temperatures) == len(bleu)):
         raise ValueError("runs, tokens, temperatures and bleu must have one entry per run")
     if not runs:
         raise ValueError("nothing to tabulate: no translation runs")
     headline = "all" if tokens_with_eos else "no_eos"
-    frames = []
-    for info, tok, temp, bl in zip(runs, tokens, temperatures, bleu, strict=True):
-        cols = _token_columns(pd.read_csv(tok), headline)
-        scores = pd.read_csv(bl)
-        beam = scores.loc[scores["decoder"] == "beam"].rename(
-            columns={"bleu": "bleu_cased", "bleu_uncased": "bleu"}
+    frames = [
+        tables.run_rows(
+            info,
+            read_run_table(tok),
+            json.loads(Path(temp).read_text()),
+            read_run_table(bl),
+            headline,
+            source=f"{bl} (with {tok})",
         )
-        keep = ["split", "fitted", "bleu", "bleu_cased", "chrf", "sentences"]
-        keep += ["bleu_signature", "bleu_uncased_signature", "chrf_signature", "sentences_per_s"]
-        merged = cols.assign(_t=_key(cols)).merge(
-            beam[keep].assign(_t=_key(beam)), on=["split", "fitted", "_t"], how="left"
-        )
-        if merged["bleu"].isna().any():
-            bad = merged.loc[merged["bleu"].isna(), ["split", "temperature"]].iloc[0].to_dict()
-            raise ValueError(f"{bl}: no beam BLEU for {bad} of {tok} (files of another run?)")
-        greedy = scores.loc[scores["decoder"] == "greedy"].set_index("split")["bleu_uncased"]
-        at1 = ~merged["fitted"] & merged["temperature"].map(lambda t: _same_temperature(t, 1.0))
-        merged["greedy_bleu"] = np.where(at1, merged["split"].map(greedy), np.nan)
-        fit = json.loads(Path(temp).read_text())
-        merged["fit_tokens"] = fit["tokens"]
-        frames.append(merged.drop(columns="_t").assign(**dict(info)))
-    per_seed = pd.concat(frames, ignore_index=True)
-    ident = ["experiment", "corpus", "direction", "alpha", "seed", "split", "test_set"]
-    ident += ["temperature", "fitted", "positions"]
-    per_seed["positions"] = headline
-    per_seed = per_seed[ident + [c for c in per_seed.columns if c not in ident]]
+        for info, tok, temp, bl in zip(runs, tokens, temperatures, bleu, strict=True)
+    ]
+    per_seed = tables.per_seed_table(frames, headline)
     write_csv(per_seed, per_seed_out)
-
-    values = ["bleu", "bleu_cased", "chrf", "greedy_bleu", "ece", "nll", "accuracy", "n_tokens"]
-    values += [c for c in per_seed.columns if c.endswith(("_all", "_no_eos"))]
-    by = ["experiment", "corpus", "direction", "alpha", "split", "test_set", "fitted"]
-    grouped = per_seed.assign(
-        fitted_temperature=per_seed["temperature"].where(per_seed["fitted"]),
-        temperature=per_seed["temperature"].where(~per_seed["fitted"]),
-    )
-    summary = aggregate.summarize_over_seeds(
-        grouped,
-        [*by, "temperature"],
-        [*values, "fitted_temperature"],
-        confidence=confidence,
-    )
-    summary = summary.loc[~(summary["variable"].eq("fitted_temperature") & ~summary["fitted"])]
+    summary = tables.summary_table(per_seed, confidence)
     write_csv(summary, summary_out)
-    write_csv(table3_row(summary), table3_out)
+    write_csv(tables.table3_row(summary), table3_out)
     return per_seed
 
 
-def table3_row(summary: pd.DataFrame) -> pd.DataFrame:
-    """Paper Table 3's EN-DE row (baseline ECE, TS T, TS ECE, LS ECE) beside ours per split.
+def tabulate_translation_beams(
+    runs: Sequence[Mapping[str, Any]],
+    *,
+    beams: Sequence[Path | str],
+    confidence: float,
+    per_seed_out: Path | str,
+    summary_out: Path | str,
+) -> pd.DataFrame:
+    """BLEU and length ratio against the beam size (the beam length bias ★) from every run's
+    ``beams.csv`` (:func:`decode_beams_files`; ``runs[i]`` its identifying columns).
 
-    Ours: mean and t-interval over seeds from the summary, α = 0 and the LS α the paper used
-    (0.1; else the smallest positive α), T = 1 grid rows and the fitted rows; labelled with the
-    corpus, direction and test set it was measured on (e.g. Multi30k, not the paper's WMT).
+    ``per_seed_out`` (read by the verdicts as ``translation_beams_per_seed``):
+    :func:`lsrepro.translation.tables.beams_per_seed`; ``summary_out``: mean, std and
+    t-interval over seeds (:func:`~lsrepro.translation.tables.beams_summary`). Returns the
+    summary.
     """
-    paper = next(r for r in TABLE3 if normalise_name(r.dataset) == "ende")
-    alphas = sorted(set(summary["alpha"].astype(float)))
-    positive = [a for a in alphas if a > 0]
-    ls_alpha = paper.ls_alpha if paper.ls_alpha in positive else (positive or [np.nan])[0]
-    entries = (
-        ("baseline ECE", 0.0, False, "ece", paper.baseline_ece),
-        ("TS temperature T", 0.0, True, "fitted_temperature", paper.ts_temperature),
-        ("TS ECE", 0.0, True, "ece", paper.ts_ece),
-        ("LS ECE", ls_alpha, False, "ece", paper.ls_ece),
+    if len(runs) != len(beams):
+        raise ValueError(f"{len(runs)} runs but {len(beams)} beams.csv files: one per run")
+    if not runs:
+        raise ValueError("nothing to tabulate: no translation runs")
+    per_seed = tables.beams_per_seed(
+        [(info, pd.read_csv(path), str(path)) for info, path in zip(runs, beams, strict=True)]
     )
-    rows = []
-    for split in sorted(set(summary["split"])):
-        for quantity, alpha, fitted, variable, value in entries:
-            cell = summary.loc[
-                (summary["split"] == split)
-                & np.isclose(summary["alpha"].astype(float), alpha)
-                & (summary["fitted"] == fitted)
-                & (summary["variable"] == variable)
-            ]
-            if not fitted:
-                cell = cell.loc[np.isclose(cell["temperature"].astype(float), 1.0)]
-            c = cell.iloc[0] if len(cell) else None
-            rows.append(
-                {
-                    "quantity": quantity,
-                    "setting": f"α = {alpha:g}, " + ("T fitted on val" if fitted else "T = 1"),
-                    "split": split,
-                    "measured_on": (
-                        f"{c['corpus']} {c['direction']} ({c['test_set']})" if c is not None else ""
-                    ),
-                    "mean": c["mean"] if c is not None else np.nan,
-                    "ci_lower": c["ci_lower"] if c is not None else np.nan,
-                    "ci_upper": c["ci_upper"] if c is not None else np.nan,
-                    "n": int(c["n"]) if c is not None else 0,
-                    "paper": value,
-                    "paper_measured_on": "WMT EN-DE, Transformer (paper Table 3, validation set)",
-                }
-            )
-    return pd.DataFrame(rows)
+    write_csv(per_seed, per_seed_out)
+    summary = tables.beams_summary(per_seed, confidence)
+    write_csv(summary, summary_out)
+    return summary
+
+
+def read_run_table(path: Path | str) -> pd.DataFrame:
+    """A run's tokens.csv, reliability.csv or bleu.csv, its T column under the current name
+    (:func:`lsrepro.translation.tables.current_names`)."""
+    return tables.current_names(pd.read_csv(path))
 
 
 def fig4_file(
@@ -736,14 +742,14 @@ def fig4_file(
     if table.empty:
         raise ValueError(f"{per_seed}: no rows for split {split!r}")
     long = table.melt(
-        id_vars=["alpha", "seed", "temperature", "fitted"],
+        id_vars=["alpha", "seed", "scaling_temperature", "fitted"],
         value_vars=["bleu", "ece", "nll"],
         var_name="metric",
         value_name="value",
     )
     alphas = sorted(set(long["alpha"].astype(float)))
     positive = [a for a in alphas if a > 0]
-    ls_alpha = 0.1 if any(_same_temperature(a, 0.1) for a in positive) else positive[0]
+    ls_alpha = 0.1 if any(same_temperature(a, 0.1) for a in positive) else positive[0]
     fig = bleu_nll_vs_temperature_figure(long, hard_alpha=0.0, ls_alpha=ls_alpha, title=title)
     save_figure(fig, pdf, png)
 
@@ -763,13 +769,13 @@ def fig3_file(
     from lsrepro.figures.calibration import fig2_curves, plot_reliability_diagram
 
     def bins(path: Path | str, scaling: str) -> tuple[pd.DataFrame, float]:
-        rel = pd.read_csv(path)
+        rel = read_run_table(path)
         rows = rel.loc[
             (rel["split"] == split) & (rel["scaling"] == scaling) & (rel["positions"] == "all")
         ]
         if rows.empty:
             raise ValueError(f"{path}: no {scaling} bins for split {split!r}")
-        return rows.reset_index(drop=True), float(rows["temperature"].iloc[0])
+        return rows.reset_index(drop=True), float(rows["scaling_temperature"].iloc[0])
 
     h, _ = bins(hard, "none")
     ts, temperature = bins(hard, "temperature")

@@ -8,7 +8,7 @@ that no output can collide with the image stages' ``{run}`` rules:
 * ``results/translation/{corpus}/corpus.json.gz`` and ``vocab.model`` (one corpus per config);
 * ``results/translation/train/{trun}/model.pt`` (+ ``history.csv``, ``snapshots/``);
 * ``results/translation/evaluate/{trun}/tokens.csv``, ``temperature.json``, ``reliability.csv``,
-  ``bleu.csv``, ``hypotheses/``;
+  ``bleu.csv``, ``hypotheses/``; ``beams.csv``, ``beam_hypotheses/`` (the beam grid ★);
 * ``results/tables/translation_*.csv``, ``results/figures/translation/``.
 
 Splits: the corpus holds ``train``, ``val`` and every name in ``translation.test_splits``. In
@@ -32,6 +32,14 @@ MULTI30K_TEST_SPLITS = tuple(s for s in MULTI30K_SPLITS if s not in ("train", "v
 #: 100 characters at character_coverage 1.0 + 4 special pieces (tests/test_config_malformed.py
 #: checks it against the mirror: 103 fails, 104 trains).
 MULTI30K_MIN_VOCAB = 104
+#: The beam length bias ★ (issue 18): every run decoded at T = 1 with each beam size of
+#: ``translation.beams``, its tables and figure (val and test).
+BEAM_TARGETS = [
+    "results/tables/translation_beams_per_seed.csv",
+    "results/tables/translation_beams_summary.csv",
+    "results/figures/translation/beams.pdf",
+    "results/figures/translation/beams_test.pdf",
+]
 
 
 def section(config: dict[str, Any]) -> dict[str, Any]:
@@ -192,7 +200,7 @@ def targets(config: dict[str, Any]) -> list[str]:
         out += ["results/figures/translation/fig4.pdf", "results/figures/translation/fig4_test.pdf"]
     if comparison_runs(config) is not None:
         out.append("results/figures/translation/fig3.pdf")
-    return out
+    return out + BEAM_TARGETS
 
 
 def fig4_wanted(config: dict[str, Any]) -> bool:
@@ -267,6 +275,10 @@ def problems(config: dict[str, Any]) -> list[str]:
         out.append("translation.temperatures: the grid must contain 1.0 (the T = 1 rows)")
     if len(set(tr["temperatures"])) != len(tr["temperatures"]):
         out.append("translation.temperatures: duplicate values")
+    beams = tr["beams"]
+    if len(set(beams)) != len(beams):
+        dup = sorted({b for b in beams if beams.count(b) > 1})
+        out.append(f"translation.beams: duplicate beam sizes {dup} in {beams}")
     return out
 
 

@@ -20,7 +20,7 @@ ordered by (sentence, position), independent of the batching.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -102,6 +102,40 @@ def _batches(
             eos_id=eos_id,
         )
         yield rows, src.to(device), tgt_in.to(device), tgt_out.to(device)
+
+
+def logit_chunks(
+    model: Seq2SeqTransformer,
+    src_ids: Sequence[Sequence[int]],
+    tgt_ids: Sequence[Sequence[int]],
+    *,
+    pad_id: int,
+    bos_id: int,
+    eos_id: int,
+    max_tokens: int,
+    device: str | torch.device | None = None,
+) -> Callable[[], Iterator[tuple[torch.Tensor, torch.Tensor]]]:
+    """A function returning a fresh stream of (logits (n, V) float32, labels (n,)) of the
+    counted positions, recomputed on ``device`` batch by batch in the order of
+    :func:`token_predictions` (the input of
+    :func:`lsrepro.calibration.fit_temperature_chunks`: one forward pass per call)."""
+    dev = _device_of(model, device)
+
+    @torch.no_grad()
+    def stream() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for _, src, tgt_in, tgt_out in _batches(
+            src_ids,
+            tgt_ids,
+            pad_id=pad_id,
+            bos_id=bos_id,
+            eos_id=eos_id,
+            max_tokens=max_tokens,
+            device=dev,
+        ):
+            mask = tgt_out.ne(IGNORE_INDEX)
+            yield model(src, tgt_in)[mask].float(), tgt_out[mask]
+
+    return stream
 
 
 @torch.no_grad()
