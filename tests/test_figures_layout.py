@@ -18,7 +18,7 @@ def _table():
         for t in (0.8, 1.0, 1.2)
         for metric, value in (("bleu", 30 + t), ("ece", 0.05 * t), ("nll", 1.5 + t))
     ]
-    return pd.DataFrame(rows, columns=["alpha", "seed", "temperature", "metric", "value"])
+    return pd.DataFrame(rows, columns=["alpha", "seed", "scaling_temperature", "metric", "value"])
 
 
 def test_fig4_text_is_legible_at_report_width():
