@@ -23,6 +23,7 @@ from lsrepro.calibration.core import predictions_from_logits
 from lsrepro.calibration.metrics import ece_from_bins, reliability_bins_from_vectors
 from lsrepro.calibration.selective import selective_report
 from lsrepro.calibration.temperature import fit_temperature, fit_temperature_ece
+from lsrepro.figures import calibration as figs
 from lsrepro.io import concat_csv, write_csv, write_json
 from lsrepro.runs import DIRECT_TEACHER, GROUP_COLUMNS, RUN_COLUMNS
 
@@ -180,8 +181,6 @@ def reliability_figure(
     png: str | Path,
 ) -> None:
     """Fig. 2: hard targets, hard targets + TS (T fitted on val), and the LS model, on ``split``."""
-    from lsrepro.figures import calibration as figs
-
     curves = reliability_curves(hard=hard, smooth=smooth, alpha=alpha, split=split)
     figs.plot_reliability_diagram(curves, pdf, png, title=title)
 
@@ -190,8 +189,6 @@ def reliability_curves(
     *, hard: Path | str, smooth: Path | str, alpha: float, split: str
 ) -> list[Any]:
     """The three curves of Fig. 2 from two ``reliability.csv`` files (labels carry T and ECE)."""
-    from lsrepro.figures import calibration as figs
-
     hard_bins, smooth_bins = pd.read_csv(hard), pd.read_csv(smooth)
 
     def pick(frame: pd.DataFrame, scaling: str) -> pd.DataFrame:
@@ -207,8 +204,6 @@ def calibration_vs_alpha_figure(
     summary: Path | str, experiment: str, pdf: Path | str, png: Path | str
 ) -> None:
     """ECE, accuracy and NLL against alpha for one experiment (validation split, over seeds)."""
-    from lsrepro.figures import calibration as figs
-
     table = pd.read_csv(summary)
     table = table[(table["experiment"] == experiment) & (table["variable"] == "estimate")]
     dataset, architecture = table["dataset"].iloc[0], table["architecture"].iloc[0]
