@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-from test_config import merged
 
 from lsrepro import runs, runtime, targets
 from lsrepro.calibration import plan as calibration
@@ -18,6 +17,7 @@ from lsrepro.evaluation import plan as evaluation
 from lsrepro.information import plan as information
 from lsrepro.representation import plan as representation
 from lsrepro.runs import RunKey, TeacherKey
+from test_config import merged
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,8 @@ def test_information_runs_and_the_table_relating_mi_to_distillation(paper):
     seeds = len(paper["experiments"]["cifar10_resnet56"]["seeds"])
     alphas = len(paper["experiments"]["cifar10_resnet56"]["alphas"])
     assert len(information.runs(paper)) == seeds * alphas
-    assert information.snapshots(RunKey("a", "0.1", 2)) == "results/train/a/alpha~0.1/seed~2/snapshots"
+    snapshots = information.snapshots(RunKey("a", "0.1", 2))
+    assert snapshots == "results/train/a/alpha~0.1/seed~2/snapshots"
     # Fig. 5's teacher (cifar10_resnet56) is measured: C13's second half is made and judged
     assert targets.information_vs_distillation(paper)
     assert targets.INFORMATION_VS_DISTILLATION in targets.information_targets(paper)

@@ -115,9 +115,8 @@ def get_evaluate_params(wildcards):
 # --- Machines: threads, memory, GPUs, time limits (lsrepro.runtime; README "Local GPUs",
 # "SLURM"). Locally at most (GPUs x LSREPRO_JOBS_PER_GPU) GPU jobs run at once, each binding its
 # own device; `--resources gpu=N` wins; under a cluster executor SLURM assigns the GPUs.
-for name, limit in lsruntime.local_gpu_limit(
-    workflow.nodes, workflow.global_resources
-).items():
+GPU_LIMIT = lsruntime.local_gpu_limit(workflow.nodes, workflow.global_resources)
+for name, limit in GPU_LIMIT.items():
     workflow.global_resources[name] = limit
 ON_CLUSTER = lsruntime.on_cluster(workflow.nodes)
 
@@ -160,7 +159,9 @@ def attempt_number(wildcards, attempt):
 # Cluster time limits from the model registry's per-step cost estimates (not measurements:
 # a job that still hits its limit is not lost; SIGTERM checkpoints it, the retry resumes).
 def train_runtime(wildcards, attempt):
-    return lsregistry.train_minutes(get_recipe(wildcards), attempt, train_gpus(wildcards))
+    return lsregistry.train_minutes(
+        get_recipe(wildcards), attempt, train_gpus(wildcards)
+    )
 
 
 def train_gpus(wildcards):

@@ -6,9 +6,10 @@ functions that need torch import it themselves.
 GPU binding: each GPU job sees only its own GPU, and the GPUs fill up evenly.
 
 Snakemake counts GPU jobs (rules declare ``resources: gpu=1``; ``common.smk`` sets the global
-limit to :func:`slot_count` through :func:`local_gpu_limit`) but never says *which* device a job gets, so every job would open
-GPU 0. :func:`bind_gpu` closes that gap from inside the job: before CUDA initialises, it takes
-a slot on the least-loaded device of the pool and narrows ``CUDA_VISIBLE_DEVICES`` to it.
+limit to :func:`slot_count`, :func:`local_gpu_limit`) but never says *which* device a job gets,
+so every job would open GPU 0. :func:`bind_gpu` closes that gap from inside the job: before
+CUDA initialises, it takes a slot on the least-loaded device of the pool and narrows
+``CUDA_VISIBLE_DEVICES`` to it.
 
 Slots are ``flock`` locks on files in a lock directory, held for the life of the job process:
 the kernel releases them when the process exits, however it exits (crash, SIGKILL, OOM), so a

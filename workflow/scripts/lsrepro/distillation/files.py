@@ -12,8 +12,8 @@ import pandas as pd
 
 from lsrepro.data.images import load_prepared, load_split
 from lsrepro.distillation import tables
-from lsrepro.figures import save_figure
 from lsrepro.figures import distillation as figs
+from lsrepro.figures import save_figure
 from lsrepro.io import write_csv
 
 

@@ -43,7 +43,7 @@ def run_info(config: dict[str, Any]) -> list[dict[str, Any]]:
 
 def targets(config: dict[str, Any]) -> list[str]:
     """The stage's summary table and one Fig. 6 per experiment; none without a measured run.
-    (The table relating MI to distillation is :func:`lsrepro.targets.information_vs_distillation`.)"""
+    (Whether the table relating MI to distillation is made: lsrepro.targets.)"""
     if not runs(config):
         return []
     return ["results/tables/information_summary.csv"] + [
