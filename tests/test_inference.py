@@ -49,7 +49,7 @@ def test_forward_is_the_networks_own_output_in_eval_mode_without_gradients():
 def test_forward_casts_bf16_outputs_to_fp32():
     model, x = _model(), augment.eval_batch(torch.from_numpy(_images(4)), SPEC)
     with precision.inference(model, {"precision": "bf16"}, "cpu"):
-        (logits, features), = forward(model, [x])
+        [(logits, features)] = list(forward(model, [x]))
         with torch.no_grad():
             raw = model(x)
     assert raw.dtype == torch.bfloat16
