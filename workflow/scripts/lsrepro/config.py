@@ -26,6 +26,7 @@ import yaml
 from lsrepro.data.images import CIFAR10_CLASSES, class_quotas
 from lsrepro.models import registry
 from lsrepro.models.registry import validate_model_spec
+
 # The job grid lives in lsrepro.runs; these names stay importable from here (common.smk, tests).
 from lsrepro.runs import (  # noqa: F401
     RunKey,
