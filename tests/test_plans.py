@@ -11,7 +11,6 @@ import sys
 import pytest
 
 from lsrepro import runs, runtime, targets
-from lsrepro.calibration import plan as calibration
 from lsrepro.distillation import plan as distillation
 from lsrepro.evaluation import plan as evaluation
 from lsrepro.information import plan as information
@@ -35,7 +34,7 @@ def test_plan_modules_do_not_import_torch():
     """Snakemake imports these while it builds the DAG: no torch (seconds per dry run)."""
     code = (
         "import sys; import lsrepro.targets, lsrepro.runtime, lsrepro.evaluation.plan, "
-        "lsrepro.calibration.plan; print('torch' in sys.modules)"
+        "lsrepro.representation.plan, lsrepro.information.plan; print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -77,11 +76,11 @@ def test_evaluate_params_take_the_datasets_train_sample(paper):
 
 
 def test_calibration_params_and_fig2_inputs(paper):
-    assert calibration.fit_params(paper) == {
+    assert targets.calibration_fit_params(paper) == {
         key: paper["calibration"][key]
         for key in ("tolerance", "temperature_bounds", "fit_by_ece", "n_bins")
     }
-    assert set(calibration.metric_params(paper)) == {
+    assert set(targets.calibration_metric_params(paper)) == {
         "n_bins",
         "n_resamples",
         "smece_resamples",
@@ -89,15 +88,15 @@ def test_calibration_params_and_fig2_inputs(paper):
         "confidence",
     }
     assert (
-        calibration.reliability_input(paper, "mnist_fc", "hard")
+        targets.reliability_input(paper, "mnist_fc", "hard")
         == "results/calibration/mnist_fc_dropout/alpha~0.0/seed~0/reliability.csv"
     )
     assert (
-        calibration.reliability_input(paper, "cifar100_resnet56", "smooth")
+        targets.reliability_input(paper, "cifar100_resnet56", "smooth")
         == "results/calibration/cifar100_resnet56/alpha~0.05/seed~0/reliability.csv"
     )
     with pytest.raises(ValueError, match="role"):
-        calibration.reliability_input(paper, "mnist_fc", "soft")
+        targets.reliability_input(paper, "mnist_fc", "soft")
 
 
 def test_fig1_inputs_per_class_and_targets(paper):

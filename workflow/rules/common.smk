@@ -11,7 +11,6 @@ from lsrepro import io as lsio  # noqa: E402
 from lsrepro import runs as lsruns  # noqa: E402
 from lsrepro import runtime as lsruntime  # noqa: E402
 from lsrepro import targets as lstargets  # noqa: E402
-from lsrepro.calibration import plan as lscalibration  # noqa: E402
 from lsrepro.claims.scale import scale_labels  # noqa: E402
 from lsrepro.distillation import plan as lsdistill  # noqa: E402
 from lsrepro.evaluation import plan as lsevaluation  # noqa: E402
@@ -188,20 +187,20 @@ def evaluate_mem_mb(wildcards):
     return lsruntime.evaluate_mem_mb(streamed(wildcards))
 
 
-# --- Calibration and representation (lsrepro.calibration.plan, lsrepro.representation.plan)
+# --- Calibration and representation (lsrepro.targets, lsrepro.representation.plan) ---------
 def get_calibration_fit_params(wildcards):
-    return lscalibration.fit_params(config)
+    return lstargets.calibration_fit_params(config)
 
 
 def get_calibration_metric_params(wildcards):
-    return lscalibration.metric_params(config)
+    return lstargets.calibration_metric_params(config)
 
 
 def get_reliability_input(role):
     """Input function: the reliability table of a Fig. 2 entry's hard or smooth model."""
 
     def reliability(wildcards):
-        return lscalibration.reliability_input(config, wildcards.figure, role)
+        return lstargets.reliability_input(config, wildcards.figure, role)
 
     return reliability
 

@@ -4,6 +4,10 @@
 The stages' own plans say which files each stage makes (``<stage>/plan.py``); this module puts
 them together into the targets of ``rule all`` and the inputs of ``judge_claims``. Translation
 passes its own targets in (``common.smk``: ``translation_targets``).
+
+The calibration rules' params and Fig. 2's inputs live here too, not in a
+``calibration/plan.py``: ``lsrepro.calibration`` loads all of its maths (and scipy) on import,
+which Snakemake would pay for on every DAG build.
 """
 
 from __future__ import annotations
@@ -14,8 +18,39 @@ from lsrepro import runs
 from lsrepro.distillation import plan as distillation
 from lsrepro.information import plan as information
 from lsrepro.representation import plan as representation
+from lsrepro.runs import RunKey
 
 INFORMATION_VS_DISTILLATION = "results/tables/information_vs_distillation.csv"
+#: What fit_temperature reads of ``calibration`` (lsrepro.calibration.temperature).
+CALIBRATION_FIT_KEYS = ("tolerance", "temperature_bounds", "fit_by_ece", "n_bins")
+#: What calibration_metrics (and the token evaluation) read of ``calibration``.
+CALIBRATION_METRIC_KEYS = (
+    "n_bins",
+    "n_resamples",
+    "smece_resamples",
+    "bootstrap_seed",
+    "confidence",
+)
+ROLES = ("hard", "smooth")
+
+
+def calibration_fit_params(config: dict[str, Any]) -> dict[str, Any]:
+    return {key: config["calibration"][key] for key in CALIBRATION_FIT_KEYS}
+
+
+def calibration_metric_params(config: dict[str, Any]) -> dict[str, Any]:
+    return {key: config["calibration"][key] for key in CALIBRATION_METRIC_KEYS}
+
+
+def reliability_input(config: dict[str, Any], figure: str, role: str) -> str:
+    """The reliability table of Fig. 2 entry ``figure``'s hard-target (alpha 0) or smoothed
+    (the entry's alpha) model, both at ``calibration.model_seed``."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+    fig = config["calibration"]["figures"][figure]
+    alpha = 0.0 if role == "hard" else fig["alpha"]
+    key = RunKey(fig[role], alpha, config["calibration"]["model_seed"])
+    return key.path("calibration", "reliability.csv")
 
 
 def information_vs_distillation(config: dict[str, Any]) -> bool:
