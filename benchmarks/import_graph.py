@@ -57,6 +57,7 @@ TOP_LEVEL = {
     "lsrepro.data": "data",
     "lsrepro.models": "models",
     "lsrepro.runs": "plans",
+    "lsrepro.targets": "plans",
     "lsrepro.config": "config",
     "lsrepro.artifacts": "artifacts",
     "lsrepro.training": "engines",

@@ -25,8 +25,24 @@ import yaml
 
 from lsrepro.data.images import CIFAR10_CLASSES, class_quotas
 from lsrepro.models import registry
-from lsrepro.models.registry import display_name, validate_model_spec
-from lsrepro.runs import RunKey, TeacherKey, fmt_float
+from lsrepro.models.registry import validate_model_spec
+
+# The job grid lives in lsrepro.runs; these names stay importable from here (common.smk, tests).
+from lsrepro.runs import (  # noqa: F401
+    RunKey,
+    all_runs,
+    comparisons,
+    dataset_for,
+    direct_runs,
+    distilled_runs,
+    experiment_of,
+    fmt_float,
+    recipe_for,
+    run_info,
+    student_sets,
+    teacher_seed,
+)
+from lsrepro.translation.plan import built_problems
 from lsrepro.translation.plan import problems as translation_problems
 
 
@@ -497,8 +513,6 @@ def _translation_problems(config: dict[str, Any]) -> list[str]:
 
 def _built_problems(config: dict[str, Any]) -> list[str]:
     """Config values against artifacts already built (lsrepro.translation.plan)."""
-    from lsrepro.translation.plan import built_problems
-
     return built_problems(config)
 
 
@@ -532,84 +546,3 @@ def _information_problems(config: dict[str, Any]) -> list[str]:
                     f"split (datasets.{dataset}.val_size: {val_size})"
                 )
     return problems
-
-
-def comparisons(config: dict[str, Any], section: str) -> dict[str, dict[str, Any]]:
-    """The figures of ``section`` whose two experiments are both in ``run``."""
-    return {
-        name: fig
-        for name, fig in config[section]["figures"].items()
-        if {fig["hard"], fig["smooth"]} <= set(config["run"])
-    }
-
-
-def direct_runs(config: dict[str, Any]) -> list[RunKey]:
-    """Every (experiment, alpha, seed) trained directly, in config order."""
-    return [
-        RunKey(name, fmt_float(alpha), int(seed))
-        for name in config["run"]
-        for alpha in config["experiments"][name]["alphas"]
-        for seed in config["experiments"][name]["seeds"]
-    ]
-
-
-def student_sets(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The distillation student sets to produce: listed in ``distillation.run`` (and with
-    their teacher and student experiments in ``run``, which validation checks)."""
-    section = config.get("distillation") or {}
-    return {name: section["students"][name] for name in section.get("run", [])}
-
-
-def teacher_seed(students: dict[str, Any], seed: int) -> int:
-    """Pairing of student and teacher seeds: null = the same seed, an int = that teacher."""
-    fixed = students.get("teacher_seed")
-    return int(seed) if fixed is None else int(fixed)
-
-
-def distilled_runs(config: dict[str, Any]) -> list[RunKey]:
-    """Every distilled student: (student set, teacher alpha, T, seed) of ``distillation.run``."""
-    keys = []
-    for name, students in student_sets(config).items():
-        for cell in students["grid"]:
-            for teacher_alpha in cell["teacher_alphas"]:
-                for temperature in cell["temperatures"]:
-                    for seed in students["seeds"]:
-                        teacher = TeacherKey(
-                            students["teacher"],
-                            fmt_float(teacher_alpha),
-                            teacher_seed(students, seed),
-                        )
-                        keys.append(RunKey(name, "0.0", seed, teacher, fmt_float(temperature)))
-    return keys
-
-
-def all_runs(config: dict[str, Any]) -> list[RunKey]:
-    """Every trained model of the config: direct runs, then distilled students."""
-    return direct_runs(config) + distilled_runs(config)
-
-
-def experiment_of(config: dict[str, Any], key: RunKey) -> str:
-    """The experiment whose dataset and recipe a run uses (a student set's ``student``)."""
-    if key.distilled:
-        return config["distillation"]["students"][key.experiment]["student"]
-    return key.experiment
-
-
-def run_info(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
-    """The identifying columns of a run in every table (torch-free)."""
-    experiment = experiment_of(config, key)
-    columns = key.columns()
-    return {
-        "experiment": columns.pop("experiment"),
-        "dataset": dataset_for(config, experiment),
-        "architecture": display_name(recipe_for(config, experiment)["model"]),
-        **columns,
-    }
-
-
-def recipe_for(config: dict[str, Any], experiment: str) -> dict[str, Any]:
-    return config["recipes"][config["experiments"][experiment]["recipe"]]
-
-
-def dataset_for(config: dict[str, Any], experiment: str) -> str:
-    return config["experiments"][experiment]["dataset"]

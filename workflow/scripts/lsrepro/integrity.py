@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 DIGEST = "digest"
 
 
+class DataIntegrityError(RuntimeError):
+    """A data file is missing, truncated or does not match its published checksum."""
+
+
 class ArtifactError(ValueError):
     """An artifact is missing, unreadable, or not what its producer wrote (names the path)."""
 

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from lsrepro.models.registry import display_name
 
 #: The identifying columns of a run in every per-run table, and the ones a summary over seeds
 #: groups by. Directly trained runs have teacher "none" and NaN teacher_alpha / temperature.
@@ -153,3 +156,126 @@ def wildcard_pattern(keys: list[RunKey]) -> str:
     if not keys:
         return "(?!)"  # matches nothing
     return "|".join(re.escape(k.fragment) for k in keys)
+
+
+# --- The job grid: every run of a config (common.smk, the stage plans and config's checks) ----
+
+
+def comparisons(config: dict[str, Any], section: str) -> dict[str, dict[str, Any]]:
+    """The figures of ``section`` whose two experiments are both in ``run``."""
+    return {
+        name: fig
+        for name, fig in config[section]["figures"].items()
+        if {fig["hard"], fig["smooth"]} <= set(config["run"])
+    }
+
+
+def direct_runs(config: dict[str, Any]) -> list[RunKey]:
+    """Every (experiment, alpha, seed) trained directly, in config order."""
+    return [
+        RunKey(name, fmt_float(alpha), int(seed))
+        for name in config["run"]
+        for alpha in config["experiments"][name]["alphas"]
+        for seed in config["experiments"][name]["seeds"]
+    ]
+
+
+def student_sets(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The distillation student sets to produce: listed in ``distillation.run`` (and with
+    their teacher and student experiments in ``run``, which validation checks)."""
+    section = config.get("distillation") or {}
+    return {name: section["students"][name] for name in section.get("run", [])}
+
+
+def teacher_seed(students: dict[str, Any], seed: int) -> int:
+    """Pairing of student and teacher seeds: null = the same seed, an int = that teacher."""
+    fixed = students.get("teacher_seed")
+    return int(seed) if fixed is None else int(fixed)
+
+
+def distilled_runs(config: dict[str, Any]) -> list[RunKey]:
+    """Every distilled student: (student set, teacher alpha, T, seed) of ``distillation.run``."""
+    keys = []
+    for name, students in student_sets(config).items():
+        for cell in students["grid"]:
+            for teacher_alpha in cell["teacher_alphas"]:
+                for temperature in cell["temperatures"]:
+                    for seed in students["seeds"]:
+                        teacher = TeacherKey(
+                            students["teacher"],
+                            fmt_float(teacher_alpha),
+                            teacher_seed(students, seed),
+                        )
+                        keys.append(RunKey(name, "0.0", seed, teacher, fmt_float(temperature)))
+    return keys
+
+
+def all_runs(config: dict[str, Any]) -> list[RunKey]:
+    """Every trained model of the config: direct runs, then distilled students."""
+    return direct_runs(config) + distilled_runs(config)
+
+
+def experiment_of(config: dict[str, Any], key: RunKey) -> str:
+    """The experiment whose dataset and recipe a run uses (a student set's ``student``)."""
+    if key.distilled:
+        return config["distillation"]["students"][key.experiment]["student"]
+    return key.experiment
+
+
+def run_info(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
+    """The identifying columns of a run in every table (torch-free)."""
+    experiment = experiment_of(config, key)
+    columns = key.columns()
+    return {
+        "experiment": columns.pop("experiment"),
+        "dataset": dataset_for(config, experiment),
+        "architecture": display_name(recipe_for(config, experiment)["model"]),
+        **columns,
+    }
+
+
+def recipe_for(config: dict[str, Any], experiment: str) -> dict[str, Any]:
+    return config["recipes"][config["experiments"][experiment]["recipe"]]
+
+
+def dataset_for(config: dict[str, Any], experiment: str) -> str:
+    return config["experiments"][experiment]["dataset"]
+
+
+# --- Paths of the data and evaluation artifacts every stage reads -----------------------------
+
+
+def prepared_path(dataset: str) -> str:
+    """The prepared dataset (rule ``prepare_data``)."""
+    return f"results/data/{dataset}/prepared.npz"
+
+
+def split_path(dataset: str) -> str:
+    """The train/validation split with its digest (rule ``split_data``)."""
+    return f"results/data/{dataset}/split.npz"
+
+
+def dataset_of(config: dict[str, Any], key: RunKey) -> str:
+    """The dataset a run trains on (a student set's: its student experiment's)."""
+    return dataset_for(config, experiment_of(config, key))
+
+
+def evaluation_path(key: RunKey, split: str) -> str:
+    """The evaluation artifact of one split (``train``, ``val`` or ``test``; rule ``evaluate``)."""
+    return key.path("evaluate", f"{split}.npz")
+
+
+def expand(pattern: str, keys: list[RunKey]) -> list[str]:
+    """``pattern`` with its ``{run}`` filled in by every key's fragment, in order."""
+    return [pattern.format(run=key.fragment) for key in keys]
+
+
+def training_objective(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
+    """The objective a run trains towards (lsrepro.training.objectives): label smoothing at the
+    run's alpha, or for a distilled student its student set's objective at the run's T."""
+    if not key.distilled:
+        return {"name": "label_smoothing", "alpha": float(key.alpha)}
+    spec = dict(config["distillation"]["students"][key.experiment]["objective"])
+    if spec["name"] == "soft_targets":
+        spec["temperature"] = float(key.temperature)
+    return spec

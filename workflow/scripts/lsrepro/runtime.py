@@ -6,9 +6,10 @@ functions that need torch import it themselves.
 GPU binding: each GPU job sees only its own GPU, and the GPUs fill up evenly.
 
 Snakemake counts GPU jobs (rules declare ``resources: gpu=1``; ``common.smk`` sets the global
-limit to :func:`slot_count`) but never says *which* device a job gets, so every job would open
-GPU 0. :func:`bind_gpu` closes that gap from inside the job: before CUDA initialises, it takes
-a slot on the least-loaded device of the pool and narrows ``CUDA_VISIBLE_DEVICES`` to it.
+limit to :func:`slot_count`, :func:`local_gpu_limit`) but never says *which* device a job gets,
+so every job would open GPU 0. :func:`bind_gpu` closes that gap from inside the job: before
+CUDA initialises, it takes a slot on the least-loaded device of the pool and narrows
+``CUDA_VISIBLE_DEVICES`` to it.
 
 Slots are ``flock`` locks on files in a lock directory, held for the life of the job process:
 the kernel releases them when the process exits, however it exits (crash, SIGKILL, OOM), so a
@@ -127,6 +128,75 @@ def slot_count(
 def in_slurm_job(env: Mapping[str, str] | None = None) -> bool:
     env = os.environ if env is None else env
     return "SLURM_JOB_ID" in env
+
+
+# --- Machine policy of the jobs (common.smk's `threads:` and `resources:`, at DAG time) --------
+# README "Local GPUs", "SLURM"; the profiles hold the rest (partitions, retries, default memory).
+
+#: Datasets read from image files by DataLoader workers (lsrepro.data.imagenet): their jobs get
+#: the CPUs to decode (~150-250 images/s per core; Inception-v4 trains at ~1500 images/s on one
+#: H100 in bf16, an estimate) and the memory for the workers.
+STREAMED_DATASETS = ("imagenet",)
+#: GPUs of a streamed training job on a cluster: one 8-GPU node, data-parallel (DDP, one process
+#: per GPU: lsrepro.training.parallel). Locally a job binds one GPU (:func:`bind_gpu`) and reaches
+#: the batch by gradient accumulation alone.
+STREAMED_GPUS = 8
+
+
+def on_cluster(nodes: int | None, env: Mapping[str, str] | None = None) -> bool:
+    """Whether SLURM assigns the GPUs: a cluster executor (``--jobs`` sets Snakemake's
+    ``workflow.nodes``) or this process inside a SLURM job."""
+    return nodes is not None or in_slurm_job(env)
+
+
+def local_gpu_limit(
+    nodes: int | None,
+    global_resources: Mapping[str, Any],
+    env: Mapping[str, str] | None = None,
+    probe: Callable[[], list[str]] = nvidia_smi_ids,
+) -> dict[str, int]:
+    """The ``gpu`` entry a local run adds to Snakemake's global resources: at most (GPUs x
+    LSREPRO_JOBS_PER_GPU) GPU jobs at once, whatever --cores says. Nothing (``{}``) when
+    ``--resources gpu=N`` already set it, on a cluster (SLURM assigns the GPUs), or without a
+    GPU (the GPU rules then run on the CPU, unlimited)."""
+    if "gpu" in global_resources or on_cluster(nodes, env):
+        return {}
+    slots = slot_count(env, probe)
+    return {"gpu": slots} if slots else {}
+
+
+def streamed(dataset: str | None) -> bool:
+    """Whether a job's images are decoded from files (None: not an image run, e.g. translation)."""
+    return dataset in STREAMED_DATASETS
+
+
+def train_gpus(streamed: bool, cluster: bool) -> int:
+    """GPUs of one training job: a whole node for a streamed dataset on a cluster, else one."""
+    return STREAMED_GPUS if cluster and streamed else 1
+
+
+def train_threads(streamed: bool, gpus: int) -> int:
+    """CPUs of one training job: 12 decoding workers per GPU for a streamed dataset, else 4."""
+    return 12 * gpus if streamed else 4
+
+
+def train_mem_mb(streamed: bool, gpus: int) -> int:
+    return 32000 * gpus if streamed else 8000
+
+
+def evaluate_threads(streamed: bool) -> int:
+    return 16 if streamed else 2
+
+
+def evaluate_mem_mb(streamed: bool) -> int:
+    return 32000 if streamed else 8000
+
+
+def evaluate_minutes(streamed: bool, attempt: int) -> int:
+    """Minutes for one inference job (evaluate: val, test and a train sample; also teacher
+    caching, MI and the token rules): ImageNet (~150k images through Inception-v4, decoded
+    from JPEG) gets 3 h; each retry doubles, triples, ... the limit."""
+    return (180 if streamed else 30) * attempt
 
 
 @dataclass(frozen=True)

@@ -56,12 +56,25 @@ def load_model(
 
 
 def check_split(
-    meta: dict[str, Any], model_path: Path | str, split_digest: str, split: str
+    meta: dict[str, Any],
+    model_path: Path | str,
+    split_digest: str,
+    split: str,
+    manifest_digest: str | None = None,
 ) -> None:
-    """Raise DataIntegrityError unless the model of ``meta`` was trained on ``split_digest``.
+    """Raise DataIntegrityError unless the model of ``meta`` was trained on ``split_digest``
+    (and, for a dataset of image files, on the manifest ``manifest_digest``).
 
-    ``split`` says where that digest comes from, for the message (a split file, or "the
-    student's split")."""
+    ``split`` says where those digests come from, for the message (a split file, or "the
+    student's split"; with a manifest, ``split / manifest``)."""
+    if manifest_digest is not None and (
+        meta["split_digest"] != split_digest or meta.get("manifest_digest") != manifest_digest
+    ):
+        raise DataIntegrityError(
+            f"{model_path} was trained on split {meta['split_digest']} of manifest "
+            f"{meta.get('manifest_digest')}, but {split} are split {split_digest} of manifest "
+            f"{manifest_digest}; re-run training"
+        )
     if meta["split_digest"] != split_digest:
         raise DataIntegrityError(
             f"{model_path} was trained on split {meta['split_digest']} but {split} is split "
@@ -70,9 +83,13 @@ def check_split(
 
 
 def load_model_on_split(
-    path: Path | str, split_digest: str, split: str, device: str | torch.device = "cpu"
+    path: Path | str,
+    split_digest: str,
+    split: str,
+    device: str | torch.device = "cpu",
+    manifest_digest: str | None = None,
 ) -> tuple[torch.nn.Module, dict[str, Any]]:
     """:func:`load_model`, after :func:`check_split`: the model and its metadata."""
     model, meta = load_model(path, device)
-    check_split(meta, path, split_digest, split)
+    check_split(meta, path, split_digest, split, manifest_digest)
     return model, meta

@@ -23,6 +23,7 @@ from lsrepro.calibration.core import predictions_from_logits
 from lsrepro.calibration.metrics import ece_from_bins, reliability_bins_from_vectors
 from lsrepro.calibration.selective import selective_report
 from lsrepro.calibration.temperature import fit_temperature, fit_temperature_ece
+from lsrepro.figures import calibration as figs
 from lsrepro.io import concat_csv, write_csv, write_json
 from lsrepro.runs import DIRECT_TEACHER, GROUP_COLUMNS, RUN_COLUMNS
 
@@ -185,8 +186,6 @@ def reliability_figure(
     ``min_count``: fewest examples of a bin joined into a curve (config
     ``calibration.min_bin_count``; None: :data:`lsrepro.figures.calibration.MIN_BIN_COUNT`).
     """
-    from lsrepro.figures import calibration as figs
-
     curves = reliability_curves(hard=hard, smooth=smooth, alpha=alpha, split=split)
     count = figs.MIN_BIN_COUNT if min_count is None else min_count
     figs.plot_reliability_diagram(curves, pdf, png, title=title, min_count=count)
@@ -196,8 +195,6 @@ def reliability_curves(
     *, hard: Path | str, smooth: Path | str, alpha: float, split: str
 ) -> list[Any]:
     """The three curves of Fig. 2 from two ``reliability.csv`` files (labels carry T and ECE)."""
-    from lsrepro.figures import calibration as figs
-
     hard_bins, smooth_bins = pd.read_csv(hard), pd.read_csv(smooth)
 
     def pick(frame: pd.DataFrame, scaling: str) -> pd.DataFrame:
@@ -213,8 +210,6 @@ def calibration_vs_alpha_figure(
     summary: Path | str, experiment: str, pdf: Path | str, png: Path | str
 ) -> None:
     """ECE, accuracy and NLL against alpha for one experiment (validation split, over seeds)."""
-    from lsrepro.figures import calibration as figs
-
     table = pd.read_csv(summary)
     table = table[(table["experiment"] == experiment) & (table["variable"] == "estimate")]
     dataset, architecture = table["dataset"].iloc[0], table["architecture"].iloc[0]

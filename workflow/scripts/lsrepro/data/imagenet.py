@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from lsrepro.data.images import DataIntegrityError
+from lsrepro.integrity import DataIntegrityError
 from lsrepro.io import atomic_savez
 
 WNID = re.compile(r"^n\d{8}$")
@@ -622,7 +622,7 @@ def to_device(images, normalize: str, device, channels_last: bool = False):
     copy does not block when ``images`` is in pinned memory)."""
     import torch
 
-    from lsrepro.data import augment
+    from lsrepro.data import augment  # imports torch; this module is read at DAG time
 
     x = augment.normalize(augment.to_float(images.to(device, non_blocking=True)), normalize)
     memory = torch.channels_last if channels_last else torch.contiguous_format

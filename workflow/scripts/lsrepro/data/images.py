@@ -19,12 +19,14 @@ import gzip
 import hashlib
 import shutil
 import tarfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from lsrepro.integrity import reading, rebuild
+from lsrepro.data.imagenet import prepare_imagenet
+from lsrepro.integrity import DataIntegrityError, reading, rebuild
 from lsrepro.io import atomic_path, atomic_savez
 
 DATASETS = ("cifar10", "cifar100", "mnist")
@@ -48,10 +50,6 @@ CIFAR10_CLASSES = (
     "ship",
     "truck",
 )
-
-
-class DataIntegrityError(RuntimeError):
-    """A data file is missing, truncated or does not match its published checksum."""
 
 
 @dataclass(frozen=True)
@@ -359,6 +357,63 @@ def stratified_subset(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(chosen))
 
 
+def select_examples(
+    labels: np.ndarray,
+    classes: Sequence[int],
+    per_class: int,
+    seed: int,
+    index: np.ndarray | None = None,
+    class_names: Sequence[str] | None = None,
+) -> np.ndarray:
+    """Draw ``per_class`` examples of each class, deterministically from a seed (Fig. 1, paper
+    A.1: 100 per class; the MI examples of Fig. 6, A.2: 300).
+
+    The draw for class c uses its own generator seeded with ``(seed, c)``, so the examples of a
+    class do not depend on which triplet it appears in.  When ``index`` is given, candidates are
+    ordered by their row index into the split before drawing, so models whose evaluation files
+    list the same examples in a different order still get the same examples.
+
+    Args:
+        labels: (N,) int class ids.
+        classes: class ids to draw from.
+        per_class: number of examples per class (without replacement).
+        seed: non-negative integer seed.
+        index: optional (N,) row index of each example into its split.
+        class_names: optional (K,) names, only used in error messages.
+
+    Returns:
+        (len(classes) * per_class,) int64 row positions into ``labels``, grouped by class in the
+        order of ``classes``, each group sorted by ``index`` (or by position).
+
+    Raises:
+        ValueError: a class has fewer than ``per_class`` examples, or bad arguments.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be 1-D, got shape {labels.shape}")
+    if per_class < 1:
+        raise ValueError(f"per_class must be >= 1, got {per_class}")
+    if seed < 0:
+        raise ValueError(f"seed must be non-negative, got {seed}")
+    order_key = np.arange(labels.shape[0]) if index is None else np.asarray(index)
+    if order_key.shape != labels.shape:
+        raise ValueError(f"index must have shape {labels.shape}, got {order_key.shape}")
+    chosen = []
+    for c in classes:
+        rows = np.flatnonzero(labels == c)
+        if rows.size < per_class:
+            name = f" ({class_names[c]!r})" if class_names is not None else ""
+            raise ValueError(
+                f"class {c}{name} has only {rows.size} examples in this split, fewer than the "
+                f"{per_class} requested per class; lower per_class or evaluate more examples"
+            )
+        rows = rows[np.argsort(order_key[rows], kind="stable")]
+        rng = np.random.default_rng([int(seed), int(c)])
+        picked = rows[rng.permutation(rows.size)[:per_class]]
+        chosen.append(picked[np.argsort(order_key[picked], kind="stable")])
+    return np.concatenate(chosen).astype(np.int64)
+
+
 def draw_split(labels: np.ndarray, val_size: int, seed: int) -> Split:
     """Hold out ``val_size`` training examples as the validation split, stratified by class.
 
@@ -417,8 +472,6 @@ def prepare(
     prepared as a manifest of its files (:mod:`lsrepro.data.imagenet`), never as pixels.
     """
     if name == "imagenet":
-        from lsrepro.data.imagenet import prepare_imagenet
-
         return prepare_imagenet(options or {}, out, threads)
     data, source = load_dataset(name, Path(data_dir), Path(mirror) if mirror else None, checksums)
     save_prepared(data, Path(out))

@@ -12,6 +12,7 @@ the student's augmented batch instead.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,8 @@ from lsrepro.artifacts.model import load_model_on_split
 from lsrepro.artifacts.teacher_cache import TeacherCache, save_teacher_cache
 from lsrepro.data import augment
 from lsrepro.data.images import load_prepared, load_split
+from lsrepro.evaluation.inference import forward
+from lsrepro.models import Classifier
 from lsrepro.progress import progress
 from lsrepro.runtime import pick_device
 from lsrepro.training import precision
@@ -28,23 +31,23 @@ from lsrepro.training import precision
 log = logging.getLogger(__name__)
 
 
-@torch.no_grad()
 def teacher_outputs(
-    model: torch.nn.Module,
+    model: Classifier,
     images: np.ndarray,
     spec: augment.InputSpec,
     batch_size: int = 500,
     device: str | torch.device = "cpu",
 ) -> np.ndarray:
     """uint8 (N, H, W, C) images -> float32 (N, 2, K) logits on (image, mirrored image)."""
-    model.eval()
-    out = []
-    for start in progress(range(0, len(images), batch_size), "teacher outputs", "batches"):
-        x = torch.from_numpy(images[start : start + batch_size]).to(device)
-        plain = model(augment.eval_batch(x, spec)).float()
-        mirrored = model(augment.eval_batch(x.flip(2), spec)).float()  # (B, H, W, C): W is dim 2
-        out.append(torch.stack([plain, mirrored], dim=1).cpu())
-    return torch.cat(out).numpy()
+
+    def inputs() -> Iterator[torch.Tensor]:  # each batch as is, then mirrored
+        for start in progress(range(0, len(images), batch_size), "teacher outputs", "batches"):
+            x = torch.from_numpy(images[start : start + batch_size]).to(device)
+            yield augment.eval_batch(x, spec)
+            yield augment.eval_batch(x.flip(2), spec)  # (B, H, W, C): W is dim 2
+
+    logits = [batch_logits.cpu() for batch_logits, _ in forward(model, inputs())]
+    return torch.stack([torch.cat(logits[0::2]), torch.cat(logits[1::2])], dim=1).numpy()
 
 
 def cache_teacher_outputs_file(

@@ -12,6 +12,8 @@ import pandas as pd
 
 from lsrepro.data.images import load_prepared, load_split
 from lsrepro.distillation import tables
+from lsrepro.figures import distillation as figs
+from lsrepro.figures import save_figure
 from lsrepro.io import write_csv
 
 
@@ -51,10 +53,7 @@ def tabulate_fig5(
 
 
 def fig5_figure(summary: Path | str, pdf: Path | str, png: Path | str, title: str) -> None:
-    from lsrepro.figures import save_figure
-    from lsrepro.figures.distillation import fig5_figure as build
-
-    save_figure(build(pd.read_csv(summary), title=title), pdf, png)
+    save_figure(figs.fig5_figure(pd.read_csv(summary), title=title), pdf, png)
 
 
 def tabulate_mnist_toy(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lsrepro import config as lsconfig
+from lsrepro import runs
 from lsrepro.runs import RunKey
 
 
@@ -14,11 +14,8 @@ def students_of(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
 
 
 def objective(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
-    """The training objective of a distilled student (see lsrepro.training.files)."""
-    spec = dict(students_of(config, key)["objective"])
-    if spec["name"] == "soft_targets":
-        spec["temperature"] = float(key.temperature)
-    return spec
+    """The training objective of a distilled student (lsrepro.runs.training_objective)."""
+    return runs.training_objective(config, key)
 
 
 def teacher_mode(config: dict[str, Any]) -> str:
@@ -56,12 +53,12 @@ def fig5_records(config: dict[str, Any]) -> list[dict[str, Any]]:
         ("teacher", students["teacher"]),
         ("student_ls", students["student"]),
     ):
-        for key in lsconfig.direct_runs(config):
+        for key in runs.direct_runs(config):
             if key.experiment == experiment:
                 records.append(
-                    {"curve": curve, "run": lsconfig.run_info(config, key), **_evaluation(key)}
+                    {"curve": curve, "run": runs.run_info(config, key), **_evaluation(key)}
                 )
-    for key in lsconfig.distilled_runs(config):
+    for key in runs.distilled_runs(config):
         if key.experiment != name:
             continue
         records.append(
@@ -69,13 +66,38 @@ def fig5_records(config: dict[str, Any]) -> list[dict[str, Any]]:
                 "curve": "student_hard_teacher"
                 if float(key.teacher.alpha) == 0
                 else "student_ls_teacher",
-                "run": lsconfig.run_info(config, key),
+                "run": runs.run_info(config, key),
                 **_evaluation(key),
                 "teacher_val": key.teacher.run.path("evaluate", "val.npz"),
                 "teacher_cache": teacher_cache_path(key.teacher.run),
             }
         )
     return records
+
+
+def fig5_inputs(config: dict[str, Any]) -> dict[str, Any]:
+    """tabulate_fig5's inputs: every evaluation and teacher cache of :func:`fig5_records` (once,
+    sorted), and the student dataset's prepared file and split."""
+    files = sorted(
+        {
+            path
+            for record in fig5_records(config)
+            for key, path in record.items()
+            if key in ("val", "test", "teacher_val", "teacher_cache")
+        }
+    )
+    dataset = runs.dataset_for(config, fig5_students(config)["student"])
+    return {
+        "evaluations": files,
+        "prepared": runs.prepared_path(dataset),
+        "split": runs.split_path(dataset),
+    }
+
+
+def fig5_student_flip(config: dict[str, Any]) -> bool:
+    """Whether the Fig. 5 student's recipe mirrors its images (the teacher-cache column it sees)."""
+    student = fig5_students(config)["student"]
+    return bool(runs.recipe_for(config, student)["input"]["flip"])
 
 
 def fig5_wanted(config: dict[str, Any]) -> bool:
@@ -92,7 +114,7 @@ def mnist_toy_records(config: dict[str, Any]) -> list[dict[str, Any]]:
     # other alphas too (the CPU study trains teacher B's alpha = 0 twin in the same experiment).
     alphas = {
         f"teacher_{x}": {
-            lsconfig.fmt_float(a)
+            runs.fmt_float(a)
             for cell in students[toy[f"student_{x}"]]["grid"]
             for a in cell["teacher_alphas"]
         }
@@ -100,7 +122,7 @@ def mnist_toy_records(config: dict[str, Any]) -> list[dict[str, Any]]:
     }
     records = []
     for role in ("teacher_A", "teacher_B", "student_alone"):
-        for key in lsconfig.direct_runs(config):
+        for key in runs.direct_runs(config):
             if key.experiment == toy[role] and key.alpha in alphas.get(role, {key.alpha}):
                 records.append(
                     {
@@ -111,7 +133,7 @@ def mnist_toy_records(config: dict[str, Any]) -> list[dict[str, Any]]:
                     }
                 )
     for role in ("student_A", "student_B"):
-        for key in lsconfig.distilled_runs(config):
+        for key in runs.distilled_runs(config):
             if key.experiment == toy[role]:
                 records.append(
                     {
@@ -134,3 +156,8 @@ def mnist_toy_wanted(config: dict[str, Any]) -> bool:
         toy["teacher_B"],
         toy["student_alone"],
     } <= set(config["run"])
+
+
+def mnist_toy_inputs(config: dict[str, Any]) -> list[str]:
+    """The test evaluation of every model of the MNIST toy table."""
+    return [record["test"] for record in mnist_toy_records(config)]

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from lsrepro.artifacts.model import load_model_on_split
 from lsrepro.data import augment
+from lsrepro.data.imagenet import is_manifest
 from lsrepro.data.images import load_prepared, load_split
 from lsrepro.evaluation.inference import infer, sample_indices, save_evaluation
+from lsrepro.evaluation.stream import evaluate_streamed_files
 from lsrepro.runtime import pick_device
 from lsrepro.training import precision
 
@@ -27,11 +29,7 @@ def evaluate_files(
 ) -> None:
     """Workflow entry point: write ``outputs['train' | 'val' | 'test']`` for one trained model.
     A manifest of image files (ImageNet) is read by ``threads - 1`` DataLoader workers."""
-    from lsrepro.data.imagenet import is_manifest
-
     if is_manifest(prepared):
-        from lsrepro.evaluation.stream import evaluate_streamed_files
-
         return evaluate_streamed_files(
             model_path=model_path,
             prepared=prepared,

@@ -1,8 +1,16 @@
 """Inference: logits and penultimate features of a trained model on a split, saved for CPU rules
-as evaluation artifacts (:mod:`lsrepro.artifacts.evaluation`)."""
+as evaluation artifacts (:mod:`lsrepro.artifacts.evaluation`).
+
+:func:`forward` is the one inference pass of every image network the workflow runs after
+training: evaluate (:func:`infer`, and the streamed ``stream.infer_files``), teacher caching
+(:func:`lsrepro.distillation.cache.teacher_outputs`) and the MI experiment
+(:func:`lsrepro.information.experiment.logit_differences`). Callers bring the batches (their
+preprocessing differs) and run it inside the model's precision
+(:func:`lsrepro.training.precision.inference`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +24,17 @@ from lsrepro.progress import progress
 
 
 @torch.no_grad()
+def forward(
+    model: Classifier, inputs: Iterable[torch.Tensor]
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Each preprocessed batch (B, C, H, W) through ``model`` in eval mode, without gradients:
+    yields (logits (B, K), penultimate features (B, D)), fp32 on the batch's device."""
+    model.eval()
+    for x in inputs:
+        feats = model.features(x)  # (B, D)
+        yield model.classifier(feats).float(), feats.float()
+
+
 def infer(
     model: Classifier,
     images: np.ndarray,
@@ -25,13 +44,14 @@ def infer(
     what: str = "inference",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Un-augmented forward pass. images: uint8 (N, H, W, C) -> logits (N, K), features (N, D)."""
-    model.eval()
+    inputs = (
+        augment.eval_batch(torch.from_numpy(images[start : start + batch_size]).to(device), spec)
+        for start in progress(range(0, len(images), batch_size), what, unit="batches")
+    )
     logits, features = [], []
-    for start in progress(range(0, len(images), batch_size), what, unit="batches"):
-        x = torch.from_numpy(images[start : start + batch_size]).to(device)
-        feats = model.features(augment.eval_batch(x, spec))  # (B, D)
-        features.append(feats.float().cpu())
-        logits.append(model.classifier(feats).float().cpu())
+    for batch_logits, batch_features in forward(model, inputs):
+        features.append(batch_features.cpu())
+        logits.append(batch_logits.cpu())
     return torch.cat(logits).numpy(), torch.cat(features).numpy()
 
 

@@ -11,13 +11,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lsrepro.data.imagenet import CropSpec, ImageFiles, loader, to_device
-from lsrepro.evaluation.inference import sample_indices, save_evaluation
+from lsrepro.artifacts.model import load_model_on_split
+from lsrepro.data.imagenet import CropSpec, ImageFiles, load_manifest, loader, to_device
+from lsrepro.data.images import load_split
+from lsrepro.evaluation.inference import forward, sample_indices, save_evaluation
 from lsrepro.models import Classifier
+from lsrepro.runtime import pick_device
 from lsrepro.training import precision
 
 
-@torch.no_grad()
 def infer_files(
     model: Classifier,
     files: ImageFiles,
@@ -27,20 +29,23 @@ def infer_files(
     device: torch.device | str,
     workers: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Evaluation crops of ``rows`` -> logits (N, K), features (N, D), float32, in row order."""
-    model.eval()
+    """Evaluation crops of ``rows`` -> logits (N, K), features (N, D), float32, in row order
+    (:func:`lsrepro.evaluation.inference.forward` over the DataLoader's batches)."""
     device = torch.device(device)
     n = len(rows)
     logits = np.empty((n, model.classifier.out_features), np.float32)
     features = np.empty((n, model.classifier.in_features), np.float32)
     keys = [(int(r), None) for r in rows]
     batches = [keys[i : i + batch_size] for i in range(0, n, batch_size)]
+    inputs = (
+        to_device(images, normalize, device)
+        for images, _, _, _ in loader(files, batches, workers, device.type == "cuda")
+    )
     start = 0
-    for images, _, _, _ in loader(files, batches, workers, device.type == "cuda"):
-        feats = model.features(to_device(images, normalize, device))  # (B, D)
-        stop = start + len(feats)
-        features[start:stop] = feats.float().cpu().numpy()
-        logits[start:stop] = model.classifier(feats).float().cpu().numpy()
+    for batch_logits, batch_features in forward(model, inputs):  # (B, K), (B, D)
+        stop = start + len(batch_features)
+        features[start:stop] = batch_features.cpu().numpy()
+        logits[start:stop] = batch_logits.cpu().numpy()
         start = stop
     return logits, features
 
@@ -59,21 +64,12 @@ def evaluate_streamed_files(
 ) -> None:
     """``evaluate_files`` for a manifest: train sample and val from the training images, test =
     the official val set. ``index`` in each file = rows of the manifest's split."""
-    from lsrepro.artifacts.model import load_model
-    from lsrepro.data.imagenet import load_manifest
-    from lsrepro.data.images import DataIntegrityError, load_split
-    from lsrepro.runtime import pick_device
-
     device = pick_device()
-    model, meta = load_model(model_path, device)
     manifest = load_manifest(prepared)
     parts = load_split(Path(split))
-    if meta["split_digest"] != parts.digest or meta.get("manifest_digest") != manifest.digest:
-        raise DataIntegrityError(
-            f"{model_path} was trained on split {meta['split_digest']} of manifest "
-            f"{meta.get('manifest_digest')}, but {split} / {prepared} are split {parts.digest} "
-            f"of manifest {manifest.digest}; re-run training"
-        )
+    model, meta = load_model_on_split(
+        model_path, parts.digest, f"{split} / {prepared}", device, manifest.digest
+    )
     recipe = meta["recipe"]
     crop = CropSpec.from_recipe(recipe["input"], recipe["extra"]["resized_crop"])
     y_train, y_test = manifest.train.labels, manifest.test.labels

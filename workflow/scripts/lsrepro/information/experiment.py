@@ -26,9 +26,11 @@ import torch
 
 from lsrepro.artifacts.model import load_model
 from lsrepro.data import augment
+from lsrepro.data.images import select_examples as _select_examples
+from lsrepro.evaluation.inference import forward
 from lsrepro.information.estimator import estimate_information
+from lsrepro.models import Classifier
 from lsrepro.progress import progress
-from lsrepro.representation.projection import select_examples as _select_examples
 from lsrepro.training import precision
 
 __all__ = [
@@ -63,7 +65,7 @@ def select_examples(
     """``per_class`` examples of each of two classes, drawn once from ``seed`` (paper: 300 each).
 
     The same stratified draw as Fig. 1's
-    (:func:`lsrepro.representation.projection.select_examples`): class c is drawn with its own
+    (:func:`lsrepro.data.images.select_examples`): class c is drawn with its own
     generator seeded by ``(seed, c)``.
 
     Args:
@@ -88,9 +90,8 @@ def augmentation_generator(seed: int, draw: int) -> torch.Generator:
     return torch.Generator().manual_seed(int(state[0] >> np.uint64(1)))
 
 
-@torch.no_grad()
 def logit_differences(
-    model: torch.nn.Module,
+    model: Classifier,
     images_uint8_nhwc: np.ndarray,
     spec: augment.InputSpec,
     classes: tuple[int, int],
@@ -107,7 +108,7 @@ def logit_differences(
     then runs the network in eval mode in batches. The model is left in eval mode.
 
     Args:
-        model: classifier returning logits (B, K).
+        model: the classifier (logits (B, K)), run by :func:`lsrepro.evaluation.inference.forward`.
         images_uint8_nhwc: (N, H, W, C) uint8 images.
         spec: the training augmentation (the recipe's ``input`` block).
         classes: (a, b) logit indices.
@@ -127,15 +128,16 @@ def logit_differences(
     a, b = (int(c) for c in classes)
     if draws < 1 or batch_size < 1:
         raise ValueError(f"draws and batch_size must be >= 1, got {draws}, {batch_size}")
-    model.eval()
     device = torch.device(device)
     x = torch.from_numpy(images).to(device)
     out = np.empty((draws, images.shape[0]), dtype=np.float64)
     for draw in progress(range(draws), f"logit differences ({draws} draws)", "draws"):
         # (N, C, h, w); which images were mirrored does not matter here
         batch, _ = augment.train_batch(x, spec, augmentation_generator(seed, draw))
-        for start in range(0, batch.shape[0], batch_size):
-            logits = model(batch[start : start + batch_size]).double()  # (B, K)
+        starts = range(0, len(batch), batch_size)
+        chunks = (batch[start : start + batch_size] for start in starts)
+        for start, (logits, _) in zip(starts, forward(model, chunks), strict=True):
+            logits = logits.double()  # (B, K)
             if logits.ndim != 2 or max(a, b) >= logits.shape[1]:
                 raise ValueError(
                     f"model returned logits of shape {tuple(logits.shape)}; "

@@ -75,6 +75,8 @@ def projection_figure(
     outputs: Mapping[str, Path | str],
 ) -> None:
     """One row of Fig. 1 (shared axis limits) and its per-panel-limits twin."""
+    # deferred while lsrepro.figures.representation imports ProjectionPanel from this package
+    # at run time: at module level the two packages would import each other
     from lsrepro.figures import representation as figs
 
     panels = [
@@ -94,6 +96,7 @@ def projection_figure(
 def geometry_vs_alpha_figure(
     per_seed: Path | str, experiment: str, pdf: Path | str, png: Path | str
 ) -> None:
+    # deferred: see projection_figure
     from lsrepro.figures import representation as figs
     from lsrepro.figures import save_figure
 

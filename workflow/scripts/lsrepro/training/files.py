@@ -21,36 +21,11 @@ from lsrepro.runtime import configure_torch
 from lsrepro.training import precision
 from lsrepro.training.batches import ImageBatches
 from lsrepro.training.loop import TrainResult, init_model, train
-from lsrepro.training.objectives import (
-    LabelSmoothing,
-    LogitMatching,
-    Objective,
-    SoftTargets,
-    TeacherOutputs,
-)
+from lsrepro.training.objectives import TeacherOutputs, build_objective
 from lsrepro.training.recipe import Recipe
+from lsrepro.training.stream import train_streamed_files
 
 log = logging.getLogger(__name__)
-
-
-def build_objective(spec: dict[str, Any], teacher: TeacherOutputs | None = None) -> Objective:
-    """``spec``: {name: label_smoothing, alpha} | {name: soft_targets, temperature, beta,
-    student_temperature} | {name: logit_matching, beta}."""
-    name = spec["name"]
-    if name == "label_smoothing":
-        return LabelSmoothing(spec["alpha"])
-    if teacher is None:
-        raise ValueError(f"objective {name!r} needs a teacher")
-    if name == "soft_targets":
-        return SoftTargets(
-            teacher,
-            temperature=spec["temperature"],
-            beta=spec["beta"],
-            student_temperature=spec.get("student_temperature", 1.0),
-        )
-    if name == "logit_matching":
-        return LogitMatching(teacher, beta=spec["beta"])
-    raise ValueError(f"unknown objective {name!r}")
 
 
 def load_teacher(
@@ -113,9 +88,6 @@ def train_classifier_files(
     data-parallel over ``gpus`` GPUs when the job has them.
     """
     if is_manifest(prepared):
-        # deferred: lsrepro.training.stream builds its objective through this module
-        from lsrepro.training.stream import train_streamed_files
-
         if teacher is not None:
             raise ValueError(f"{prepared}: distillation from image files is not supported")
         return train_streamed_files(

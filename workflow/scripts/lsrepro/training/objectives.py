@@ -196,3 +196,23 @@ class LogitMatching:
         logits = logits.float()
         squared = 0.5 * (logits - self.teacher.logits(batch)).pow(2).sum(dim=-1).mean()
         return self.beta * squared + (1.0 - self.beta) * F.cross_entropy(logits, batch.labels)
+
+
+def build_objective(spec: dict[str, Any], teacher: TeacherOutputs | None = None) -> Objective:
+    """``spec``: {name: label_smoothing, alpha} | {name: soft_targets, temperature, beta,
+    student_temperature} | {name: logit_matching, beta}."""
+    name = spec["name"]
+    if name == "label_smoothing":
+        return LabelSmoothing(spec["alpha"])
+    if teacher is None:
+        raise ValueError(f"objective {name!r} needs a teacher")
+    if name == "soft_targets":
+        return SoftTargets(
+            teacher,
+            temperature=spec["temperature"],
+            beta=spec["beta"],
+            student_temperature=spec.get("student_temperature", 1.0),
+        )
+    if name == "logit_matching":
+        return LogitMatching(teacher, beta=spec["beta"])
+    raise ValueError(f"unknown objective {name!r}")

@@ -25,6 +25,9 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
+from lsrepro.runtime import setup_logging
+from lsrepro.training.loop import Preempted
+
 
 @dataclass(frozen=True)
 class Parallel:
@@ -60,8 +63,6 @@ def _free_port() -> int:
 def _worker(
     rank: int, world: int, port: int, fn: Callable, kwargs: dict, status, log_file: str | None
 ) -> None:
-    from lsrepro.runtime import setup_logging
-
     setup_logging(log_file if rank == 0 else None)  # rank 0 writes the job's log
     os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"] = "127.0.0.1", str(port)
     cuda = torch.cuda.is_available()
@@ -73,8 +74,6 @@ def _worker(
         if rank == 0:
             status.put(("done", ""))
     except Exception as err:
-        from lsrepro.training.loop import Preempted
-
         if rank == 0:
             status.put(("preempted" if isinstance(err, Preempted) else "failed", str(err)))
         if not isinstance(err, Preempted):
@@ -85,8 +84,6 @@ def _worker(
 
 def launch(fn: Callable[..., Any], world: int, **kwargs: Any) -> None:
     """Run ``fn(parallel=Parallel(rank, world), **kwargs)`` in ``world`` processes."""
-    from lsrepro.training.loop import Preempted
-
     context = torch.multiprocessing.get_context("spawn")
     status = context.SimpleQueue()
     files = [h.baseFilename for h in logging.getLogger().handlers if hasattr(h, "baseFilename")]

@@ -20,8 +20,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from lsrepro.data.imagenet import CropSpec, ImageFiles, Manifest, loader, to_device
+from lsrepro.data.imagenet import CropSpec, ImageFiles, Manifest, load_manifest, loader, to_device
+from lsrepro.data.images import load_split
+from lsrepro.models import build_model
+from lsrepro.runtime import configure_torch
 from lsrepro.training.batches import STREAM_AUGMENT, Batch, batch_indices, step_seed
+from lsrepro.training.loop import init_model, train
+from lsrepro.training.objectives import build_objective
+from lsrepro.training.parallel import launch
+from lsrepro.training.recipe import Recipe
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +150,6 @@ def train_streamed_files(
         if world is None:
             world = min(gpus, torch.cuda.device_count()) if torch.cuda.is_available() else 1
         if world > 1:
-            from lsrepro.training.parallel import launch
-
             launch(
                 train_streamed_files,
                 world,
@@ -159,14 +164,6 @@ def train_streamed_files(
                 run=run,
             )
             return None
-    from lsrepro.data.imagenet import load_manifest
-    from lsrepro.data.images import load_split
-    from lsrepro.models import build_model
-    from lsrepro.runtime import configure_torch
-    from lsrepro.training.files import build_objective
-    from lsrepro.training.loop import init_model, train
-    from lsrepro.training.recipe import Recipe
-
     rank, world = (0, 1) if parallel is None else (parallel.rank, parallel.world)
     device = configure_torch(max(threads // world, 1))
     if device == "cuda":
