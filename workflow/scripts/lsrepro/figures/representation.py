@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from lsrepro.figures import save_figure
-from lsrepro.representation.projection import ProjectionPanel
+
+if TYPE_CHECKING:  # annotations only: lsrepro.representation imports this module
+    from lsrepro.representation.projection import ProjectionPanel
 
 # Relative margin around the data so that markers at the extremes are not clipped.
 LIMIT_PADDING = 0.08

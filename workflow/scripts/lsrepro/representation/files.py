@@ -16,6 +16,8 @@ import pandas as pd
 
 from lsrepro import aggregate
 from lsrepro.artifacts.evaluation import load as load_evaluation
+from lsrepro.figures import representation as figs
+from lsrepro.figures import save_figure
 from lsrepro.io import write_csv, write_json
 from lsrepro.representation import geometry, projection
 
@@ -75,10 +77,6 @@ def projection_figure(
     outputs: Mapping[str, Path | str],
 ) -> None:
     """One row of Fig. 1 (shared axis limits) and its per-panel-limits twin."""
-    # deferred while lsrepro.figures.representation imports ProjectionPanel from this package
-    # at run time: at module level the two packages would import each other
-    from lsrepro.figures import representation as figs
-
     panels = [
         projection.projection_panel(load_evaluation(p), classes, per_class, seed)
         for p in (hard_train, hard_val, smooth_train, smooth_val)
@@ -96,10 +94,6 @@ def projection_figure(
 def geometry_vs_alpha_figure(
     per_seed: Path | str, experiment: str, pdf: Path | str, png: Path | str
 ) -> None:
-    # deferred: see projection_figure
-    from lsrepro.figures import representation as figs
-    from lsrepro.figures import save_figure
-
     table = pd.read_csv(per_seed)
     table = table[table["experiment"] == experiment]
     metrics = ["accuracy", "gap_mean", "incorrect_std_mean", "tightness_vs_class_means"]

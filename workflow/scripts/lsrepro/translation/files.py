@@ -59,6 +59,10 @@ from lsrepro.data.corpus import (
 from lsrepro.data.images import DataIntegrityError
 from lsrepro.data.vocab import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocab, load_vocab, save_vocab
 from lsrepro.data.vocab import train_vocab as train_vocab_model
+from lsrepro.figures import representation as figs
+from lsrepro.figures import save_figure
+from lsrepro.figures.calibration import fig2_curves, plot_reliability_diagram
+from lsrepro.figures.translation import bleu_nll_vs_temperature_figure
 from lsrepro.io import atomic_write, write_csv, write_json
 from lsrepro.models import build_model
 from lsrepro.models.registry import resolve
@@ -734,8 +738,6 @@ def fig4_file(
     per_seed: Path | str, *, split: str, pdf: Path | str, png: Path | str, title: str
 ) -> None:
     """Paper Fig. 4 (BLEU and ECE vs T per model, NLL vs T) for one split of the table."""
-    from lsrepro.figures import save_figure
-    from lsrepro.figures.translation import bleu_nll_vs_temperature_figure
 
     table = pd.read_csv(per_seed)
     table = table.loc[table["split"] == split]
@@ -766,7 +768,6 @@ def fig3_file(
 ) -> None:
     """Paper Fig. 3: token reliability diagram of the hard-target model at T = 1 and at its
     fitted T, and of the LS model at T = 1 (all positions, EOS included)."""
-    from lsrepro.figures.calibration import fig2_curves, plot_reliability_diagram
 
     def bins(path: Path | str, scaling: str) -> tuple[pd.DataFrame, float]:
         rel = read_run_table(path)
@@ -814,7 +815,6 @@ def translation_projection_file(
     Returns:
         The three pieces, in axis order.
     """
-    from lsrepro.figures import representation as figs  # matplotlib: only the rules that draw
 
     if per_class < 1:
         raise ValueError(f"per_class must be >= 1, got {per_class}")
