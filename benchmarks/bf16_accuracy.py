@@ -90,6 +90,10 @@ def main() -> None:
                 f"- {teacher}, {name}: bf16 - fp32 = {diff:+.3f} points, pooled seed sd {sd:.3f} "
                 f"({diff / sd:+.2f} sd) -> {'BLOCKS bf16' if blocked else 'within seed noise'}"
             )
+    print(
+        "\ntrain wall: the job's wall time as it ran (pauses and other jobs included): a record, "
+        "not a speed measurement (bench_training_throughput.py measures speed)."
+    )
     print("\nDecision (|difference| > 2 pooled seed sd blocks bf16):\n")
     print("\n".join(decisions))
 
