@@ -26,6 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
 
 from lsrepro.calibration import calibration_report  # noqa: E402
+from lsrepro.calibration.core import predictions_from_logits  # noqa: E402
 from lsrepro.calibration.selective import selective_report  # noqa: E402
 from lsrepro.representation.geometry import logit_geometry  # noqa: E402
 from lsrepro.representation.separation import erasure_measures  # noqa: E402
@@ -38,12 +39,6 @@ def seconds(fn, repeat: int = 3) -> float:
         fn()
         best = min(best, time.perf_counter() - start)
     return best
-
-
-def softmax_confidence(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    z = logits - logits.max(axis=1, keepdims=True)
-    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-    return p.max(axis=1), p.argmax(axis=1) == labels
 
 
 def time_model(logits, labels, features, conf, correct, args) -> dict[str, float]:
@@ -91,7 +86,8 @@ def main() -> None:
     for path in files:
         with np.load(path) as z:
             logits, labels, features = z["logits"], z["labels"], z["features"]
-        conf, correct = softmax_confidence(logits, labels)
+        pred = predictions_from_logits(logits, labels, 1.0)  # as calibration_metrics does
+        conf, correct = pred.confidence, pred.correct
         row = time_model(logits, labels, features, conf, correct, args)
         for k, v in row.items():
             total[k] += v
