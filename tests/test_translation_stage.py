@@ -26,9 +26,9 @@ from lsrepro.config import load_config_file
 from lsrepro.data.corpus import load_corpus, save_corpus
 from lsrepro.data.images import DataIntegrityError
 from lsrepro.data.vocab import BOS_ID, EOS_ID, VocabError, load_vocab
-from lsrepro.figures.translation import beams_figure_file
 from lsrepro.runs import fmt_float
 from lsrepro.translation import files, plan
+from lsrepro.translation.files import beams_figure_file
 
 EN = ["the", "a", "red", "blue", "dog", "cat", "runs", "sleeps", "big", "small"]
 DE = ["die", "eine", "rote", "blaue", "hund", "katze", "rennt", "schläft", "große", "kleine"]

@@ -1,7 +1,7 @@
 """Snakemake adapter: rule plot_translation_beams (BLEU and length ratio vs beam, val and test)."""
 
-from lsrepro.figures.translation import beams_figure_file
 from lsrepro.runtime import setup_logging
+from lsrepro.translation.files import beams_figure_file
 
 setup_logging(snakemake.log[0])
 corpus = snakemake.params.corpus

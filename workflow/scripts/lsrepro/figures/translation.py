@@ -15,8 +15,6 @@ sacreBLEU's length ratio sys_len / ref_len (right, a dotted line at 1) against t
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
@@ -27,9 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from lsrepro.figures import save_figure
-
-__all__ = ["beams_figure_file", "bleu_length_vs_beam_figure", "bleu_nll_vs_temperature_figure"]
+__all__ = ["bleu_length_vs_beam_figure", "bleu_nll_vs_temperature_figure"]
 
 _BLUE, _RED = "#1f77b4", "#d62728"
 _LS_MARKER = "o"
@@ -232,15 +228,3 @@ def bleu_length_vs_beam_figure(table: pd.DataFrame, *, title: str | None = None)
             f"({', '.join(f'alpha {a:g}: {n}' for a, n in seeds.items())}), band = min-max"
         )
     return fig
-
-
-def beams_figure_file(
-    per_seed: Path | str, *, split: str, pdf: Path | str, png: Path | str, title: str
-) -> None:
-    """Rule plot_translation_beams: :func:`bleu_length_vs_beam_figure` for one split of the
-    beam-grid per-seed table (:func:`lsrepro.translation.files.tabulate_translation_beams`)."""
-    table = pd.read_csv(per_seed)
-    table = table.loc[table["split"] == split]
-    if table.empty:
-        raise ValueError(f"{per_seed}: no rows for split {split!r}")
-    save_figure(bleu_length_vs_beam_figure(table, title=title), pdf, png)

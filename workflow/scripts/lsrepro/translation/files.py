@@ -16,7 +16,7 @@ Rules and functions:
   the length ratio; ``decode_beams`` → :func:`decode_beams_files`: the beam-size grid at T = 1.
 * ``tabulate_translation`` → :func:`tabulate_translation`; ``tabulate_translation_beams`` →
   :func:`tabulate_translation_beams`; ``plot_translation`` → :func:`fig4_file`;
-  ``plot_translation_beams`` → :func:`lsrepro.figures.translation.beams_figure_file`;
+  ``plot_translation_beams`` → :func:`beams_figure_file`;
   ``plot_translation_reliability`` → :func:`fig3_file`.
 * ``project_translation`` → :func:`translation_projection_file`: Fig. 7 (App. B), the maths in
   :mod:`lsrepro.translation.projection`.
@@ -62,7 +62,7 @@ from lsrepro.data.vocab import train_vocab as train_vocab_model
 from lsrepro.figures import representation as figs
 from lsrepro.figures import save_figure
 from lsrepro.figures.calibration import fig2_curves, plot_reliability_diagram
-from lsrepro.figures.translation import bleu_nll_vs_temperature_figure
+from lsrepro.figures.translation import bleu_length_vs_beam_figure, bleu_nll_vs_temperature_figure
 from lsrepro.io import atomic_write, write_csv, write_json
 from lsrepro.models import build_model
 from lsrepro.models.registry import resolve
@@ -738,12 +738,7 @@ def fig4_file(
     per_seed: Path | str, *, split: str, pdf: Path | str, png: Path | str, title: str
 ) -> None:
     """Paper Fig. 4 (BLEU and ECE vs T per model, NLL vs T) for one split of the table."""
-
-    table = pd.read_csv(per_seed)
-    table = table.loc[table["split"] == split]
-    if table.empty:
-        raise ValueError(f"{per_seed}: no rows for split {split!r}")
-    long = table.melt(
+    long = _split_rows(per_seed, split).melt(
         id_vars=["alpha", "seed", "scaling_temperature", "fitted"],
         value_vars=["bleu", "ece", "nll"],
         var_name="metric",
@@ -754,6 +749,24 @@ def fig4_file(
     ls_alpha = 0.1 if any(same_temperature(a, 0.1) for a in positive) else positive[0]
     fig = bleu_nll_vs_temperature_figure(long, hard_alpha=0.0, ls_alpha=ls_alpha, title=title)
     save_figure(fig, pdf, png)
+
+
+def beams_figure_file(
+    per_seed: Path | str, *, split: str, pdf: Path | str, png: Path | str, title: str
+) -> None:
+    """Rule plot_translation_beams: BLEU and length ratio vs beam size
+    (:func:`lsrepro.figures.translation.bleu_length_vs_beam_figure`) for one split of the
+    beam-grid per-seed table (:func:`tabulate_translation_beams`)."""
+    save_figure(bleu_length_vs_beam_figure(_split_rows(per_seed, split), title=title), pdf, png)
+
+
+def _split_rows(per_seed: Path | str, split: str) -> pd.DataFrame:
+    """The rows of one split of a per-seed table; a split without rows is an error."""
+    table = pd.read_csv(per_seed)
+    table = table.loc[table["split"] == split]
+    if table.empty:
+        raise ValueError(f"{per_seed}: no rows for split {split!r}")
+    return table
 
 
 def fig3_file(
