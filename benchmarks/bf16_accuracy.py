@@ -7,9 +7,10 @@ The two arms come from two results directories trained from the same recipes, sp
 
 Per teacher (A: dropout, hard targets; B: alpha = 0.1) and seed: test error and test ECE at T = 1
 (15 bins) from each run's calibration metrics.csv, and the training wall time from its
-``results/benchmarks/train/...tsv``. The decision rule was written before the bf16 runs
-(presets/mnist_bf16.yaml): bf16 is blocked for a teacher when |mean(bf16) - mean(fp32)| exceeds
-2 pooled within-arm seed standard deviations, in test error or in test ECE.
+``history.csv``, every resumed segment counted (``lsrepro.claims.reference.training_seconds``).
+The decision rule was written before the bf16 runs (presets/mnist_bf16.yaml): bf16 is blocked
+for a teacher when |mean(bf16) - mean(fp32)| exceeds 2 pooled within-arm seed standard
+deviations, in test error or in test ECE.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import math
 from pathlib import Path
 
 import pandas as pd
+
+from lsrepro.claims.reference import training_seconds
 
 TEACHERS = {  # name: (fp32 experiment, bf16 experiment, alpha)
     "A (dropout, hard targets)": ("mnist_fc_dropout", "mnist_fc_dropout_bf16", 0.0),
@@ -39,8 +42,8 @@ def run_values(root: Path, experiment: str, alpha: float, seed: int) -> dict[str
     table = pd.read_csv(path)
     rows = table[(table["split"] == "test") & (table["scaling"] == "none")].set_index("metric")
     out = {name: fn(float(rows.loc[metric, "estimate"])) for name, (metric, fn) in METRICS.items()}
-    bench = root / "benchmarks" / "train" / f"{run}.tsv"
-    wall = float(pd.read_csv(bench, sep="\t")["s"].iloc[0]) / 60 if bench.exists() else math.nan
+    history = root / "train" / run / "history.csv"
+    wall = training_seconds(pd.read_csv(history)) / 60 if history.exists() else math.nan
     out["train wall (min)"] = wall
     return out
 
@@ -91,8 +94,9 @@ def main() -> None:
                 f"({diff / sd:+.2f} sd) -> {'BLOCKS bf16' if blocked else 'within seed noise'}"
             )
     print(
-        "\ntrain wall: the job's wall time as it ran (pauses and other jobs included): a record, "
-        "not a speed measurement (bench_training_throughput.py measures speed)."
+        "\ntrain wall: the training's wall time over all its resumed segments, as it ran beside "
+        "other jobs (one thread each, nice 19): a record, not a speed measurement "
+        "(bench_training_throughput.py measures speed)."
     )
     print("\nDecision (|difference| > 2 pooled seed sd blocks bf16):\n")
     print("\n".join(decisions))
