@@ -26,6 +26,7 @@ lsconfig.validate_config(
     Path(workflow.basedir) / "workflow/schemas/config.schema.yaml",
     config_files=workflow.configfiles,
     prepared={d: lsruns.prepared_path(d) for d in config.get("datasets", {})},
+    workflow_dir=workflow.basedir,
 )
 
 
@@ -287,7 +288,9 @@ def get_information_run_info(wildcards):
 
 # --- Verdicts (rules in claims.smk; logic in lsrepro.targets and lsrepro.claims) ----------
 def get_claims_inputs(wildcards):
-    return lstargets.claims_inputs(config, translation=bool(TRANSLATION_RUNS))
+    return lstargets.claims_inputs(
+        config, translation=bool(TRANSLATION_RUNS), workflow_dir=workflow.basedir
+    )
 
 
 def get_claims_scale(config):

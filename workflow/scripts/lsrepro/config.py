@@ -42,6 +42,7 @@ from lsrepro.runs import (  # noqa: F401
     student_sets,
     teacher_seed,
 )
+from lsrepro.targets import reference_study_dirs
 from lsrepro.translation.plan import built_problems
 from lsrepro.translation.plan import problems as translation_problems
 
@@ -187,6 +188,7 @@ def validate_config(
     schema_path: Path | str,
     config_files: list[Path | str] = (),
     prepared: dict[str, Path | str] | None = None,
+    workflow_dir: Path | str | None = None,
 ) -> None:
     """Check everything that can be checked before the first job; raise ConfigError listing
     every problem as ``key.path: message`` (or ``file:line: message`` for a config file).
@@ -199,6 +201,8 @@ def validate_config(
         prepared: dataset -> its prepared file; when one that a run needs is missing,
             ``prepare_data`` will read the mirror, so the mirror directory must exist now.
             None skips file-system checks (tests of the dict alone).
+        workflow_dir: the workflow's directory, against which relative ``reference_studies``
+            are read; None skips that check.
     """
     problems = config_file_problems(list(config_files))
     if not problems:
@@ -213,6 +217,8 @@ def validate_config(
         problems = _cross_reference_problems(config)
     if not problems and prepared is not None:
         problems = _mirror_problems(config, prepared) + _built_problems(config)
+    if not problems and workflow_dir is not None:
+        problems = reference_study_problems(config, workflow_dir)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
 
@@ -361,6 +367,21 @@ def _triplet_problems(dataset: str, triplets: dict[str, list[str]]) -> list[str]
                     f"representation.triplets.{dataset}.{name}: {label!r} is not a {dataset} "
                     f"class{hint}"
                 )
+    return problems
+
+
+def reference_study_problems(config: dict[str, Any], workflow_dir: Path | str) -> list[str]:
+    problems = []
+    for i, directory in enumerate(reference_study_dirs(config, workflow_dir)):
+        claims = directory / "claims.csv"
+        if not claims.is_file():
+            problems.append(
+                f"reference_studies[{i}]: {directory} holds no claims.csv (a shipped reference "
+                f"study: reference/README.md)"
+            )
+    names = [d.name for d in reference_study_dirs(config, workflow_dir)]
+    if len(set(names)) != len(names):
+        problems.append(f"reference_studies: two studies share a directory name ({names})")
     return problems
 
 

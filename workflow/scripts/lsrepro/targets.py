@@ -12,6 +12,7 @@ which Snakemake would pay for on every DAG build.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from lsrepro import runs
@@ -100,10 +101,19 @@ def all_targets(config: dict[str, Any], translation: list[str]) -> list[str]:
     return targets
 
 
-def claims_inputs(config: dict[str, Any], translation: bool) -> dict[str, Any]:
+def reference_study_dirs(config: dict[str, Any], workflow_dir: Path | str) -> list[Path]:
+    """``reference_studies`` as directories: a relative path is read from the workflow's
+    directory (the studies ship with the workflow, wherever it runs)."""
+    return [Path(workflow_dir) / d for d in config.get("reference_studies") or []]
+
+
+def claims_inputs(
+    config: dict[str, Any], translation: bool, workflow_dir: Path | str = "."
+) -> dict[str, Any]:
     """The stage tables judge_claims reads (keys of lsrepro.claims.read.INPUTS); a stage not in
     this run is left out, and its claims say "not run". ``translation``: whether translation
-    runs."""
+    runs. ``reference``: the shipped claims.csv of each of the config's ``reference_studies``
+    (read from ``workflow_dir`` when relative), quoted on the front page."""
     inputs: dict[str, Any] = {
         "geometry_per_seed": "results/tables/geometry_per_seed.csv",
         "calibration_per_seed": "results/tables/calibration_per_seed.csv",
@@ -123,4 +133,7 @@ def claims_inputs(config: dict[str, Any], translation: bool) -> dict[str, Any]:
     if translation:
         inputs["translation_per_seed"] = "results/tables/translation_per_seed.csv"
         inputs["translation_beams_per_seed"] = "results/tables/translation_beams_per_seed.csv"
+    inputs["reference"] = [
+        str(d / "claims.csv") for d in reference_study_dirs(config, workflow_dir)
+    ]
     return inputs

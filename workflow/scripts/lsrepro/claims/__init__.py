@@ -31,6 +31,8 @@ The decision procedure (issue 18; a pre-registered study is judged with exactly 
 * :mod:`lsrepro.claims.paper_vs_ours` — ``paper_vs_ours.csv``.
 * :mod:`lsrepro.claims.scale` — the scale label of each row (steps, seeds, evaluation size).
 * :mod:`lsrepro.claims.power` — the measured operating characteristics.
+* :mod:`lsrepro.claims.reference` — shipped reference studies: quoted on the front page,
+  packaged by ``reference/ship.py``.
 """
 
 # No eager imports: the workflow imports lsrepro.claims.scale while building the DAG, which must

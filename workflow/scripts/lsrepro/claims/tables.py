@@ -27,10 +27,11 @@ import pandas as pd
 from lsrepro import paper
 from lsrepro.claims import rules, stats
 from lsrepro.claims.read import ATOL, INPUTS, Paths, close, load, require, seeds
+from lsrepro.claims.reference import reference_text
 from lsrepro.claims.rules import CLAIMS, Verdict
 from lsrepro.io import write_csv
 
-__all__ = ["CLAIMS_COLUMNS", "INPUTS", "judge_claims", "verdict_table"]
+__all__ = ["CLAIMS_COLUMNS", "INPUTS", "VERDICT_TABLE_COLUMNS", "judge_claims", "verdict_table"]
 
 CLAIMS_COLUMNS: tuple[str, ...] = (
     "claim",
@@ -734,6 +735,7 @@ def judge_claims(
     scale: Mapping[str, str] | None = None,
     out: Path | str | None = None,
     verdicts_out: Path | str | None = None,
+    references: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Judge every claim C1–C13 and the extensions from the stage tables in ``paths``.
 
@@ -748,6 +750,8 @@ def judge_claims(
             (:func:`lsrepro.claims.scale.scale_labels`), copied to each row's ``scale``.
         out: where to write ``claims.csv`` (columns :data:`CLAIMS_COLUMNS`).
         verdicts_out: where to write the compact front-page table (:func:`verdict_table`).
+        references: reference study -> its shipped claims.csv
+            (:func:`lsrepro.claims.reference.load_references`), quoted on the front page.
 
     Returns:
         One row per judged (sub-)claim and comparison, in claim order; ``verdict`` is Holm-
@@ -783,16 +787,31 @@ def judge_claims(
     if out is not None:
         write_csv(frame, out)
     if verdicts_out is not None:
-        write_csv(verdict_table(frame), verdicts_out)
+        write_csv(verdict_table(frame, references), verdicts_out)
     return frame
 
 
-def verdict_table(claims: pd.DataFrame) -> pd.DataFrame:
+VERDICT_TABLE_COLUMNS: tuple[str, ...] = (
+    "claim",
+    "statement",
+    "verdict",
+    "raw",
+    "where",
+    "reference",
+)
+
+
+def verdict_table(
+    claims: pd.DataFrame, references: Mapping[str, pd.DataFrame] | None = None
+) -> pd.DataFrame:
     """The front page: one row per sub-claim (★ marks an extension), in claim order.
 
     Columns: ``claim``, ``statement``, ``verdict`` (the Holm-adjusted verdicts over its
     comparisons, counted), ``raw`` (the same without adjustment), ``where`` (each comparison's
-    experiments, verdict and p-values, or why it was not run)."""
+    experiments, verdict and p-values, or why it was not run), ``reference`` (the verdicts of
+    the shipped reference studies on the same comparison at the same scale,
+    :func:`lsrepro.claims.reference.reference_text`; empty where none applies)."""
+    references = references or {}
     rows = []
     for sub, group in claims.groupby("subclaim", sort=False):
 
@@ -826,6 +845,7 @@ def verdict_table(claims: pd.DataFrame) -> pd.DataFrame:
                 "verdict": counted("verdict"),
                 "raw": counted("verdict_raw"),
                 "where": where,
+                "reference": reference_text(str(sub), group, references),
             }
         )
-    return pd.DataFrame(rows, columns=["claim", "statement", "verdict", "raw", "where"])
+    return pd.DataFrame(rows, columns=list(VERDICT_TABLE_COLUMNS))
