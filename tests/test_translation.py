@@ -42,6 +42,7 @@ from lsrepro.translation.batching import TokenBatches, pad_batch
 from lsrepro.translation.bleu import corpus_scores
 from lsrepro.translation.token_eval import (
     frequent_tokens,
+    logit_chunks,
     penultimate_for_tokens,
     token_predictions,
 )
@@ -473,6 +474,32 @@ def test_token_predictions_match_unbatched_reference():
     assert out[1.0].summary()["nll"] == pytest.approx(out[1.0].nll.mean())
     with pytest.raises(ValueError, match="temperatures"):
         token_predictions(m, src, tgt, temperatures=(0.0,), **SPECIALS)
+
+
+def test_token_predictions_apply_t_once_in_float64():
+    """The vectors are the calibration core's float64 reduction of the very logits the model
+    streams (logit_chunks): equal to scipy's log_softmax(z / T) on them to float64 rounding, so
+    T is applied once, by the core, with no float32 softmax in between."""
+    from scipy.special import log_softmax
+
+    m = _tiny_model(seed=5)
+    rng = np.random.default_rng(7)
+    # equal lengths and one batch: the stream's row-major order is (sentence, position)
+    src = [[int(t) for t in rng.integers(4, 23, size=5)] for _ in range(12)]
+    tgt = [[int(t) for t in rng.integers(4, 23, size=6)] for _ in range(12)]
+    chunks = list(logit_chunks(m, src, tgt, max_tokens=10_000, **SPECIALS)())
+    assert len(chunks) == 1
+    z, y = (v.numpy() for v in chunks[0])
+    out = token_predictions(m, src, tgt, temperatures=(0.6, 2.5), max_tokens=10_000, **SPECIALS)
+    for t, pred in out.items():
+        logp = log_softmax(z.astype(np.float64) / t, axis=1)
+        assert pred.top.true_logprob.dtype == np.float64
+        np.testing.assert_allclose(pred.confidence, np.exp(logp.max(1)), rtol=1e-12)
+        np.testing.assert_allclose(pred.nll, -logp[np.arange(len(y)), y], rtol=1e-12)
+        np.testing.assert_allclose(pred.top.sum_sq, (np.exp(logp) ** 2).sum(1), rtol=1e-12)
+        np.testing.assert_array_equal(pred.correct, z.argmax(1) == y)
+        np.testing.assert_array_equal(pred.is_eos, y == EOS_ID)
+        assert pred.temperature == t
 
 
 def test_penultimate_for_tokens_features_reproduce_logits():

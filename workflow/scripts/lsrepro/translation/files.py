@@ -92,6 +92,9 @@ SPECIALS = {"pad_id": PAD_ID, "bos_id": BOS_ID, "eos_id": EOS_ID}
 #: Metrics of the temperature grid (point estimates; T = 1 and the fitted T get every metric of
 #: the bootstrap report with intervals).
 GRID_METRICS = ("accuracy", "nll", "ece")
+#: Metrics of the T = 1 and fitted-T rows of tokens.csv: every vector metric but the Brier
+#: score (the core's vectors allow it; the token table has never carried it).
+TOKEN_METRICS = tuple(m for m in calibration.VECTOR_METRICS if m != "brier")
 
 
 # --- corpus and vocabulary ----------------------------------------------------------------------
@@ -278,11 +281,11 @@ def _load_checked(
 def _report(
     pred: TokenPredictions, *, temperature: float, bootstrap: dict[str, Any]
 ) -> pd.DataFrame:
-    """Every vector metric with bootstrap intervals (over tokens) at one temperature."""
-    return calibration.calibration_report_from_vectors(
-        pred.confidence,
-        pred.correct,
-        true_logprob=-pred.nll,
+    """Every metric of :data:`TOKEN_METRICS` with bootstrap intervals (over tokens) at one
+    temperature, from the core's vectors."""
+    return calibration.calibration_report_from_predictions(
+        pred.top,
+        metrics=TOKEN_METRICS,
         temperature=temperature,
         n_bins=bootstrap["n_bins"],
         n_resamples=bootstrap["n_resamples"],
