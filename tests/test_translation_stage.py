@@ -20,6 +20,7 @@ import torch
 from sacrebleu.metrics import BLEU
 
 from conftest import ROOT
+from lsrepro import runs
 from lsrepro.artifacts.model import load_model
 from lsrepro.claims import tables as claims_tables
 from lsrepro.config import load_config_file
@@ -492,21 +493,65 @@ def _config() -> dict:
 
 def test_plan_runs_paths_and_targets():
     config = _config()
-    keys = plan.runs(config)
+    keys = runs.translation_runs(config)
     assert [k.fragment for k in keys][:2] == [
         "multi30k_transformer/alpha~0.0/seed~0",
         "multi30k_transformer/alpha~0.0/seed~1",
     ]
-    assert len(keys) == 6 and plan.corpus_path(config).startswith("results/translation/multi30k")
-    assert plan.run_path(keys[0], "train", "model.pt").startswith("results/translation/train/")
+    assert len(keys) == 6
+    assert runs.corpus_path(config) == "results/translation/multi30k/corpus.json.gz"
+    assert runs.vocab_path(config) == "results/translation/multi30k/vocab.model"
+    assert runs.vocab_record_path(config) == "results/translation/multi30k/vocab.json"
+    assert (
+        runs.translation_path(keys[0], "train", "model.pt")
+        == "results/translation/train/multi30k_transformer/alpha~0.0/seed~0/model.pt"
+    )
+    assert runs.expand_translation("x/{trun}/y", keys[:1]) == [f"x/{keys[0].fragment}/y"]
     assert plan.split_labels(config) == {"val": "val", "test_2016_flickr": "test"}
-    assert "results/figures/translation/fig3.pdf" in plan.targets(config)
-    assert set(plan.BEAM_TARGETS) <= set(plan.targets(config))
-    recipe = plan.engine_recipe(plan.recipe(config, "multi30k_transformer"))
+    assert plan.corpus_params(config) == {
+        **config["translation"]["corpus"],
+        "splits": ["train", "val", "test_2016_flickr"],
+    }
+    assert plan.runs_info(config)[3] == {
+        "experiment": "multi30k_transformer",
+        "corpus": "multi30k",
+        "direction": "en-de",
+        "alpha": 0.1,
+        "seed": 0,
+    }
+    # Figs. 3 and 7 compare the first experiment's alpha 0 and 0.1 models at model_seed 0
+    evaluate = "results/translation/evaluate/multi30k_transformer"
+    assert plan.reliability_inputs(config) == {
+        "hard": f"{evaluate}/alpha~0.0/seed~0/reliability.csv",
+        "smooth": f"{evaluate}/alpha~0.1/seed~0/reliability.csv",
+    }
+    assert plan.ls_alpha(config) == plan.projection_alpha(config) == 0.1
+    assert plan.projection_inputs(config) == {
+        "hard": "results/translation/train/multi30k_transformer/alpha~0.0/seed~0/model.pt",
+        "smooth": "results/translation/train/multi30k_transformer/alpha~0.1/seed~0/model.pt",
+        "corpus": runs.corpus_path(config),
+        "vocab": runs.vocab_path(config),
+    }
+    assert plan.projection_max_tokens(config) == 4096
+    wanted = plan.targets(config)
+    assert wanted[-1] == "results/figures/translation/fig7.pdf"
+    assert "results/figures/translation/fig3.pdf" in wanted
+    assert set(plan.BEAM_TARGETS) <= set(wanted)
+    recipe = plan.run_recipe(config, keys[0])
     assert recipe["batch_size"] == recipe["max_tokens"] == 4096 and recipe["input"] is None
+    assert plan.max_tokens(config, keys[0]) == 4096
     assert plan.problems(config) == []
+    odd = copy.deepcopy(config)
+    odd["translation"]["projection"]["alpha"] = 0.2
+    with pytest.raises(ValueError, match="translation.projection.alpha: 0.2"):
+        plan.targets(odd)
+    hard_only = copy.deepcopy(config)
+    hard_only["translation"]["experiments"]["multi30k_transformer"]["alphas"] = [0.0]
+    assert "results/figures/translation/fig3.pdf" not in plan.targets(hard_only)
+    with pytest.raises(ValueError, match="Fig. 7 needs an alpha 0 and a label-smoothed"):
+        plan.projection_inputs(hard_only)
     config["translation"]["run"] = []
-    assert plan.targets(config) == [] and plan.runs(config) == []
+    assert plan.targets(config) == [] and runs.translation_runs(config) == []
 
 
 def test_plan_problems_name_the_key():

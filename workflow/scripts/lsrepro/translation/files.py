@@ -670,7 +670,7 @@ def tabulate_translation(
     table3_out: Path | str,
 ) -> pd.DataFrame:
     """The stage's tables from every run's files (``runs[i]`` = the run's identifying columns,
-    :func:`lsrepro.translation.plan.run_info`; ``tokens[i]`` etc. its files).
+    :func:`lsrepro.runs.translation_run_info`; ``tokens[i]`` etc. its files).
 
     ``per_seed_out`` (read by the verdicts as ``translation_per_seed``):
     :func:`lsrepro.translation.tables.per_seed_table`; ``summary_out``:
