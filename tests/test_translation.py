@@ -38,7 +38,7 @@ from lsrepro.data.vocab import (
 )
 from lsrepro.models.transformer import build_transformer, sinusoidal_positions
 from lsrepro.training.batches import IGNORE_INDEX
-from lsrepro.translation.batching import TokenBatches, pad_batch
+from lsrepro.translation.batching import TokenBatches, fitting_pairs, pad_batch
 from lsrepro.translation.bleu import corpus_scores
 from lsrepro.translation.token_eval import (
     frequent_tokens,
@@ -244,6 +244,16 @@ def _random_pairs(n, vocab=23, seed=0, max_len=9):
         return [int(t) for t in rng.integers(4, vocab, size=rng.integers(1, max_len))]
 
     return [sent() for _ in range(n)], [sent() for _ in range(n)]
+
+
+def test_fitting_pairs_leave_out_what_a_model_or_batch_cannot_hold():
+    src = [[5] * 3, [5] * 5, [5] * 2, [5] * 4, [5] * 6]
+    tgt = [[6] * 3, [6] * 2, [6] * 6, [6] * 4, [6] * 1]
+    # max_len 6: source + EOS and BOS + target <= 6 (pairs 2 and 4 are out); a pair counts
+    # len(src) + len(tgt) + 2 tokens: 8, 9, -, 10 against max_tokens
+    assert fitting_pairs(src, tgt, max_len=6, max_tokens=10) == [0, 1, 3]
+    assert fitting_pairs(src, tgt, max_len=6, max_tokens=9) == [0, 1]
+    assert fitting_pairs(src, tgt, max_len=7, max_tokens=100) == [0, 1, 2, 3, 4]
 
 
 def test_sinusoidal_positions_closed_form():

@@ -9,8 +9,9 @@ Rules and functions:
 * ``prepare_corpus`` → :func:`prepare_corpus_file`: Multi30k (mirror or verified download) or a
   corpus from local files, one artifact with its content digest.
 * ``train_vocabulary`` → :func:`train_vocabulary_file`: the joint sentencepiece model.
-* ``train_translation`` → :func:`train_translation_files`: the engine's :func:`train` with
-  :class:`TokenBatches` and :class:`LabelSmoothing` (padding = IGNORE_INDEX never counts).
+* ``train_translation`` → :func:`train_translation_files`: the image runs' entry helper
+  (:func:`lsrepro.training.files.train_run`) with :class:`TokenBatches` and
+  :class:`LabelSmoothing` (padding = IGNORE_INDEX never counts).
 * ``evaluate_tokens`` → :func:`evaluate_tokens_files`: teacher-forced next-token calibration.
 * ``decode_beam`` → :func:`decode_files`: beam search at every temperature, BLEU, chrF and
   the length ratio; ``decode_beams`` → :func:`decode_beams_files`: the beam-size grid at T = 1.
@@ -64,17 +65,17 @@ from lsrepro.figures import save_figure
 from lsrepro.figures.calibration import fig2_curves, plot_reliability_diagram
 from lsrepro.figures.translation import bleu_length_vs_beam_figure, bleu_nll_vs_temperature_figure
 from lsrepro.io import atomic_write, write_csv, write_json
-from lsrepro.models import build_model
 from lsrepro.models.registry import resolve
 from lsrepro.representation import projection
 from lsrepro.runs import fmt_float
 from lsrepro.runtime import configure_torch
 from lsrepro.training import precision
-from lsrepro.training.loop import TrainResult, init_model, train
+from lsrepro.training.files import train_run
+from lsrepro.training.loop import TrainResult
 from lsrepro.training.objectives import LabelSmoothing
 from lsrepro.training.recipe import Recipe
 from lsrepro.translation import tables
-from lsrepro.translation.batching import TokenBatches
+from lsrepro.translation.batching import TokenBatches, fitting_pairs
 from lsrepro.translation.beam import translate
 from lsrepro.translation.bleu import TranslationScores, corpus_scores
 from lsrepro.translation.projection import (
@@ -188,11 +189,12 @@ def train_translation_files(
     run: dict[str, Any],
     max_steps: int | None = None,
 ) -> TrainResult:
-    """Train one Transformer with label smoothing ``alpha`` on the corpus's training split.
+    """Train one Transformer with label smoothing ``alpha`` on the corpus's training split,
+    through the image runs' entry helper (:func:`lsrepro.training.files.train_run`).
 
     ``recipe``: the engine form (:func:`lsrepro.translation.plan.engine_recipe`) with
     ``max_tokens``. Training pairs longer than the model's positions (``max_len - 1`` pieces) or
-    than ``max_tokens`` are left out (fairseq's ``--skip-invalid-size-inputs-valid-test``), and
+    than ``max_tokens`` are left out (:func:`~lsrepro.translation.batching.fitting_pairs`), and
     counted in the log. model.pt's metadata carries ``build_args`` (vocab size, pad id), the
     vocabulary's sha256 and the corpus digest.
     """
@@ -203,11 +205,7 @@ def train_translation_files(
     max_tokens = int(spec.extra["max_tokens"])
     max_len = int(resolve(spec.model)["max_len"])
     src_ids, tgt_ids = _encoded(voc, data, "train")
-    keep = [
-        i
-        for i, (x, y) in enumerate(zip(src_ids, tgt_ids, strict=True))
-        if len(x) + 1 <= max_len and len(y) + 1 <= max_len and len(x) + len(y) + 2 <= max_tokens
-    ]
+    keep = fitting_pairs(src_ids, tgt_ids, max_len=max_len, max_tokens=max_tokens)
     if len(keep) < len(src_ids):
         log.warning(
             "left out %d of %d training pairs longer than the model's %d positions or "
@@ -218,41 +216,44 @@ def train_translation_files(
             max_tokens,
         )
     src_ids, tgt_ids = [src_ids[i] for i in keep], [tgt_ids[i] for i in keep]
-    build_args = {"vocab_size": len(voc), "pad_id": PAD_ID}
-    model = init_model(lambda: build_model(spec.model, **build_args), seed).to(device)
-    batches = TokenBatches(src_ids, tgt_ids, max_tokens, seed=seed, device=device, **SPECIALS)
-    log.info(
-        "training %s (%d parameters) on %s %s-%s: %d pairs, %d batches of <= %d tokens per "
-        "epoch, alpha %g, seed %d, device %s, %d threads",
-        spec.model,
-        sum(p.numel() for p in model.parameters() if p.requires_grad),
-        data.name,
-        data.src_lang,
-        data.tgt_lang,
-        len(src_ids),
-        batches.batches_per_epoch,
-        max_tokens,
-        alpha,
-        seed,
-        device,
-        threads,
-    )
-    return train(
-        model=model,
+
+    def batches(model: torch.nn.Module) -> TokenBatches:
+        token_batches = TokenBatches(
+            src_ids, tgt_ids, max_tokens, seed=seed, device=device, **SPECIALS
+        )
+        log.info(
+            "training %s (%d parameters) on %s %s-%s: %d pairs, %d batches of <= %d tokens per "
+            "epoch, alpha %g, seed %d, device %s, %d threads",
+            spec.model,
+            sum(p.numel() for p in model.parameters() if p.requires_grad),
+            data.name,
+            data.src_lang,
+            data.tgt_lang,
+            len(src_ids),
+            token_batches.batches_per_epoch,
+            max_tokens,
+            alpha,
+            seed,
+            device,
+            threads,
+        )
+        return token_batches
+
+    return train_run(
+        recipe=spec,
+        build_args={"vocab_size": len(voc), "pad_id": PAD_ID},
+        seed=seed,
+        device=device,
         objective=LabelSmoothing(alpha),
         batches=batches,
-        recipe=spec,
-        seed=seed,
-        out_dir=Path(out_dir),
+        out_dir=out_dir,
         metadata={
             "corpus": data.name,
             "direction": f"{data.src_lang}-{data.tgt_lang}",
             "corpus_digest": data.digest(),
             "vocab_sha256": voc.sha256,
-            "build_args": build_args,
-            "run": run,
         },
-        device=device,
+        run=run,
         max_steps=max_steps,
     )
 
