@@ -29,11 +29,12 @@ from lsrepro.data.images import DataIntegrityError
 from lsrepro.data.vocab import BOS_ID, EOS_ID, VocabError, load_vocab
 from lsrepro.runs import fmt_float
 from lsrepro.translation import files, plan
-from lsrepro.translation.files import beams_figure_file
+from lsrepro.translation.files import beams_figure_files
 
 EN = ["the", "a", "red", "blue", "dog", "cat", "runs", "sleeps", "big", "small"]
 DE = ["die", "eine", "rote", "blaue", "hund", "katze", "rennt", "schläft", "große", "kleine"]
 SPLITS = {"val": "val", "test_a": "test"}
+CORPUS = {"name": "toy", "src": "en", "tgt": "de"}
 TEMPS = [0.5, 1.0, 2.0]
 RECIPE = {
     "version": 1,
@@ -367,18 +368,19 @@ def test_beam_grid_reuses_decoding_and_records_the_length_ratio(stage, tmp_path)
     [verdict] = claims_tables._beam_length(per_seed, "", "test")
     assert verdict.subclaim == "C10j" and verdict.verdict == "inconclusive"  # one seed
     assert "beam 3" in verdict.settings
-    beams_figure_file(
-        tmp_path / "beams_per_seed.csv",
-        split="test",
-        pdf=tmp_path / "b.pdf",
-        png=tmp_path / "b.png",
-        title="toy",
-    )
-    assert (tmp_path / "b.png").stat().st_size > 0
-    with pytest.raises(ValueError, match="no rows for split 'nope'"):
-        beams_figure_file(
-            tmp_path / "beams_per_seed.csv", split="nope", pdf="x", png="y", title="toy"
-        )
+    outputs = {k: tmp_path / f"b_{k}.{k[-3:]}" for k in ("pdf", "png", "test_pdf", "test_png")}
+    figures = beams_figure_files(tmp_path / "beams_per_seed.csv", outputs=outputs, corpus=CORPUS)
+    assert all(Path(f).stat().st_size > 0 for f in outputs.values())
+    for split, fig in figures.items():  # each split's own rows drawn, under its own title
+        assert f"toy en-de, {split} split" in fig.get_suptitle()
+        rows = per_seed.loc[(per_seed["split"] == split) & (per_seed["alpha"] == 0.0)]
+        [hard] = [ln for ln in fig.get_axes()[0].get_lines() if ln.get_label().startswith("α = 0 ")]
+        np.testing.assert_allclose(hard.get_xdata(), BEAMS)
+        np.testing.assert_allclose(hard.get_ydata(), rows.groupby("beam_size")["bleu"].mean())
+    one_split = tmp_path / "beams_val_only.csv"
+    per_seed.loc[per_seed["split"] == "val"].to_csv(one_split, index=False)
+    with pytest.raises(ValueError, match="no rows for split 'test'"):
+        beams_figure_files(one_split, outputs=outputs, corpus=CORPUS)
     with pytest.raises(ValueError, match="distinct positive beam sizes"):
         files.decode_beams_files(
             model="unused", corpus="unused", vocab="unused", splits=SPLITS, beams=[4, 4],
@@ -450,13 +452,14 @@ def test_tables_feed_the_verdicts_and_figures(stage, tmp_path):
     table3 = pd.read_csv(tmp_path / "table3.csv")
     assert table3["measured_on"].str.contains("toy en-de").all()
     assert set(table3["paper"]) == {0.056, 1.13, 0.018, 0.019}
-    files.fig4_file(
-        tmp_path / "per_seed.csv",
-        split="val",
-        pdf=tmp_path / "f4.pdf",
-        png=tmp_path / "f4.png",
-        title="toy",
-    )
+    fig4 = {k: tmp_path / f"f4_{k}.{k[-3:]}" for k in ("pdf", "png", "test_pdf", "test_png")}
+    drawn = files.fig4_files(tmp_path / "per_seed.csv", outputs=fig4, corpus=CORPUS)
+    for split, fig in drawn.items():
+        assert f"toy en-de, {split} split" in fig.get_suptitle()
+        grid = table.loc[(table["split"] == split) & (table["alpha"] == 0.0) & ~table["fitted"]]
+        [bleu] = [ln for ln in fig.get_axes()[0].get_lines() if ln.get_label() == "BLEU"]
+        np.testing.assert_allclose(bleu.get_xdata(), TEMPS)
+        np.testing.assert_allclose(bleu.get_ydata(), grid.sort_values("scaling_temperature").bleu)
     files.fig3_file(
         hard=dirs[0] / "reliability.csv",
         smooth=dirs[1] / "reliability.csv",
@@ -466,7 +469,7 @@ def test_tables_feed_the_verdicts_and_figures(stage, tmp_path):
         png=tmp_path / "f3.png",
         title="toy",
     )
-    assert all((tmp_path / f).stat().st_size > 0 for f in ("f4.pdf", "f4.png", "f3.png"))
+    assert all(Path(f).stat().st_size > 0 for f in (*fig4.values(), tmp_path / "f3.png"))
 
 
 def test_model_for_other_vocabulary_or_corpus_is_refused(stage, tmp_path):

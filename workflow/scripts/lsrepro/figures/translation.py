@@ -25,7 +25,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-__all__ = ["bleu_length_vs_beam_figure", "bleu_nll_vs_temperature_figure"]
+from lsrepro.translation.tables import same_temperature
+
+__all__ = ["bleu_length_vs_beam_figure", "bleu_nll_vs_temperature_figure", "fig4_figure"]
 
 _BLUE, _RED = "#1f77b4", "#d62728"
 _LS_MARKER = "o"
@@ -172,6 +174,24 @@ def bleu_nll_vs_temperature_figure(
                 float(np.max(table["scaling_temperature"])) * 1.03,
             )
     return fig
+
+
+def fig4_figure(per_seed: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Paper Fig. 4 from the per-seed table's rows of one split (``translation_per_seed.csv``:
+    ``alpha, seed, scaling_temperature, fitted, bleu, ece, nll``): the hard-target net (α = 0)
+    beside α = 0.1, or the smallest positive α when 0.1 was not trained
+    (:func:`bleu_nll_vs_temperature_figure`)."""
+    long = per_seed.melt(
+        id_vars=["alpha", "seed", "scaling_temperature", "fitted"],
+        value_vars=["bleu", "ece", "nll"],
+        var_name="metric",
+        value_name="value",
+    )
+    positive = [a for a in sorted(set(long["alpha"].astype(float))) if a > 0]
+    if not positive:
+        raise ValueError("Fig. 4 needs a label-smoothed net (alpha > 0); the table has none")
+    ls_alpha = 0.1 if any(same_temperature(a, 0.1) for a in positive) else positive[0]
+    return bleu_nll_vs_temperature_figure(long, hard_alpha=0.0, ls_alpha=ls_alpha, title=title)
 
 
 BEAM_REQUIRED = ("alpha", "seed", "beam_size", "bleu", "length_ratio")

@@ -16,8 +16,8 @@ Rules and functions:
 * ``decode_beam`` → :func:`decode_files`: beam search at every temperature, BLEU, chrF and
   the length ratio; ``decode_beams`` → :func:`decode_beams_files`: the beam-size grid at T = 1.
 * ``tabulate_translation`` → :func:`tabulate_translation`; ``tabulate_translation_beams`` →
-  :func:`tabulate_translation_beams`; ``plot_translation`` → :func:`fig4_file`;
-  ``plot_translation_beams`` → :func:`beams_figure_file`;
+  :func:`tabulate_translation_beams`; ``plot_translation`` → :func:`fig4_files`;
+  ``plot_translation_beams`` → :func:`beams_figure_files`;
   ``plot_translation_reliability`` → :func:`fig3_file`.
 * ``project_translation`` → :func:`translation_projection_file`: Fig. 7 (App. B), the maths in
   :mod:`lsrepro.translation.projection`.
@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from matplotlib.figure import Figure
 
 from lsrepro import calibration
 from lsrepro.artifacts.model import load_model
@@ -63,7 +64,7 @@ from lsrepro.data.vocab import train_vocab as train_vocab_model
 from lsrepro.figures import representation as figs
 from lsrepro.figures import save_figure
 from lsrepro.figures.calibration import fig2_curves, plot_reliability_diagram
-from lsrepro.figures.translation import bleu_length_vs_beam_figure, bleu_nll_vs_temperature_figure
+from lsrepro.figures.translation import bleu_length_vs_beam_figure, fig4_figure
 from lsrepro.io import atomic_write, write_csv, write_json
 from lsrepro.models.registry import resolve
 from lsrepro.representation import projection
@@ -74,7 +75,7 @@ from lsrepro.training.files import train_run
 from lsrepro.training.loop import TrainResult
 from lsrepro.training.objectives import LabelSmoothing
 from lsrepro.training.recipe import Recipe
-from lsrepro.translation import tables
+from lsrepro.translation import tables, token_metrics
 from lsrepro.translation.batching import TokenBatches, fitting_pairs
 from lsrepro.translation.beam import translate
 from lsrepro.translation.bleu import TranslationScores, corpus_scores
@@ -85,17 +86,11 @@ from lsrepro.translation.projection import (
     resolve_tokens,
     token_projection_arrays,
 )
-from lsrepro.translation.tables import POSITIONS, same_temperature
-from lsrepro.translation.token_eval import TokenPredictions, logit_chunks, token_predictions
+from lsrepro.translation.tables import same_temperature
+from lsrepro.translation.token_eval import logit_chunks, token_predictions
 
 log = logging.getLogger(__name__)
 SPECIALS = {"pad_id": PAD_ID, "bos_id": BOS_ID, "eos_id": EOS_ID}
-#: Metrics of the temperature grid (point estimates; T = 1 and the fitted T get every metric of
-#: the bootstrap report with intervals).
-GRID_METRICS = ("accuracy", "nll", "ece")
-#: Metrics of the T = 1 and fitted-T rows of tokens.csv: every vector metric but the Brier
-#: score (the core's vectors allow it; the token table has never carried it).
-TOKEN_METRICS = tuple(m for m in calibration.VECTOR_METRICS if m != "brier")
 
 
 # --- corpus and vocabulary ----------------------------------------------------------------------
@@ -279,43 +274,6 @@ def _load_checked(
 # --- teacher-forced token calibration (Fig. 3, Table 3) -----------------------------------------
 
 
-def _report(
-    pred: TokenPredictions, *, temperature: float, bootstrap: dict[str, Any]
-) -> pd.DataFrame:
-    """Every metric of :data:`TOKEN_METRICS` with bootstrap intervals (over tokens) at one
-    temperature, from the core's vectors."""
-    return calibration.calibration_report_from_predictions(
-        pred.top,
-        metrics=TOKEN_METRICS,
-        temperature=temperature,
-        n_bins=bootstrap["n_bins"],
-        n_resamples=bootstrap["n_resamples"],
-        seed=bootstrap["seed"],
-        coverage=bootstrap["coverage"],
-        smece_resamples=bootstrap.get("smece_resamples"),
-    )
-
-
-def _point(pred: TokenPredictions, n_bins: int) -> pd.DataFrame:
-    values = {
-        "accuracy": float(pred.correct.mean()),
-        "nll": float(pred.nll.mean()),
-        "ece": calibration.ece_from_vectors(pred.confidence, pred.correct, n_bins),
-    }
-    return pd.DataFrame(
-        {
-            "metric": list(values),
-            "estimate": list(values.values()),
-            "lower": np.nan,
-            "upper": np.nan,
-            "se": np.nan,
-            "n_resamples": 0,
-            "n_bins": n_bins,
-            "n_examples": len(pred),
-        }
-    )
-
-
 def evaluate_tokens_files(
     *,
     model: Path | str,
@@ -400,38 +358,16 @@ def evaluate_tokens_files(
                 device=device,
                 **SPECIALS,
             )
-        cases = [(t, "grid", preds[t]) for t in grid]
-        cases.append((fit.temperature, "fitted", preds[fit.temperature]))
-        for t, scaling, pred in cases:
-            for positions in POSITIONS:
-                p = pred if positions == "all" else pred.without_eos()
-                full = scaling == "fitted" or same_temperature(t, 1.0)
-                table = (
-                    _report(p, temperature=t, bootstrap=bootstrap) if full else _point(p, n_bins)
-                )
-                table = table.loc[table["metric"] != "temperature"]
-                # the temperature each row applies: scaling_temperature, as the image files
-                table = table.rename(columns={"temperature": "scaling_temperature"})
-                tables.append(
-                    table.assign(
-                        split=label,
-                        test_set=split,
-                        scaling_temperature=t,
-                        scaling=scaling,
-                        positions=positions,
-                    )
-                )
-                if full:
-                    b = calibration.reliability_bins_from_vectors(p.confidence, p.correct, n_bins)
-                    bins.append(
-                        b.assign(
-                            split=label,
-                            test_set=split,
-                            scaling="temperature" if scaling == "fitted" else "none",
-                            scaling_temperature=t,
-                            positions=positions,
-                        )
-                    )
+        split_rows, split_bins = token_metrics.split_tables(
+            preds,
+            grid=grid,
+            fitted=fit.temperature,
+            label=label,
+            test_set=split,
+            bootstrap=bootstrap,
+        )
+        tables += split_rows
+        bins += split_bins
         at1 = preds[next(t for t in grid if same_temperature(t, 1.0))]
         log.info(
             "%s: %d tokens (%d without EOS); T = 1: accuracy %.4f, NLL %.4f, ECE %.4f",
@@ -442,13 +378,9 @@ def evaluate_tokens_files(
             float(at1.nll.mean()),
             calibration.ece_from_vectors(at1.confidence, at1.correct, n_bins),
         )
-    front = ["split", "test_set", "scaling_temperature", "scaling", "positions", "metric"]
-    tokens = pd.concat(tables, ignore_index=True)
-    tokens = tokens[front + [c for c in tokens.columns if c not in front]]
+    tokens = token_metrics.front_first(tables, token_metrics.TOKEN_FRONT)
     write_csv(tokens, tokens_out)
-    rel = pd.concat(bins, ignore_index=True)
-    front = ["split", "test_set", "scaling", "scaling_temperature", "positions"]
-    write_csv(rel[front + [c for c in rel.columns if c not in front]], reliability_out)
+    write_csv(token_metrics.front_first(bins, token_metrics.RELIABILITY_FRONT), reliability_out)
     return tokens
 
 
@@ -738,39 +670,45 @@ def read_run_table(path: Path | str) -> pd.DataFrame:
     return tables.current_names(pd.read_csv(path))
 
 
-def fig4_file(
-    per_seed: Path | str, *, split: str, pdf: Path | str, png: Path | str, title: str
-) -> None:
-    """Paper Fig. 4 (BLEU and ECE vs T per model, NLL vs T) for one split of the table."""
-    long = _split_rows(per_seed, split).melt(
-        id_vars=["alpha", "seed", "scaling_temperature", "fitted"],
-        value_vars=["bleu", "ece", "nll"],
-        var_name="metric",
-        value_name="value",
-    )
-    alphas = sorted(set(long["alpha"].astype(float)))
-    positive = [a for a in alphas if a > 0]
-    ls_alpha = 0.1 if any(same_temperature(a, 0.1) for a in positive) else positive[0]
-    fig = bleu_nll_vs_temperature_figure(long, hard_alpha=0.0, ls_alpha=ls_alpha, title=title)
-    save_figure(fig, pdf, png)
+def fig4_files(
+    per_seed: Path | str, *, outputs: Mapping[str, Path | str], corpus: Mapping[str, Any]
+) -> dict[str, Figure]:
+    """Rule plot_translation: paper Fig. 4 (BLEU and ECE vs T per model, NLL vs T;
+    :func:`lsrepro.figures.translation.fig4_figure`) on val, as the paper, and on test."""
+    what = "BLEU, token ECE and NLL vs temperature"
+    return _val_and_test(per_seed, outputs, corpus, fig4_figure, what)
 
 
-def beams_figure_file(
-    per_seed: Path | str, *, split: str, pdf: Path | str, png: Path | str, title: str
-) -> None:
+def beams_figure_files(
+    per_seed: Path | str, *, outputs: Mapping[str, Path | str], corpus: Mapping[str, Any]
+) -> dict[str, Figure]:
     """Rule plot_translation_beams: BLEU and length ratio vs beam size
-    (:func:`lsrepro.figures.translation.bleu_length_vs_beam_figure`) for one split of the
+    (:func:`lsrepro.figures.translation.bleu_length_vs_beam_figure`) on val and test, from the
     beam-grid per-seed table (:func:`tabulate_translation_beams`)."""
-    save_figure(bleu_length_vs_beam_figure(_split_rows(per_seed, split), title=title), pdf, png)
+    what = "BLEU and length ratio vs beam size (T = 1)"
+    return _val_and_test(per_seed, outputs, corpus, bleu_length_vs_beam_figure, what)
 
 
-def _split_rows(per_seed: Path | str, split: str) -> pd.DataFrame:
-    """The rows of one split of a per-seed table; a split without rows is an error."""
+def _val_and_test(
+    per_seed: Path | str,
+    outputs: Mapping[str, Path | str],
+    corpus: Mapping[str, Any],
+    draw: Callable[..., Figure],
+    what: str,
+) -> dict[str, Figure]:
+    """``draw(rows of one split, title=...)`` for val (outputs ``pdf``, ``png``) and test
+    (``test_pdf``, ``test_png``) of a per-seed table; a split without rows is an error.
+    Returns the saved figures by split."""
+    name = f"{corpus['name']} {corpus['src']}-{corpus['tgt']}"
     table = pd.read_csv(per_seed)
-    table = table.loc[table["split"] == split]
-    if table.empty:
-        raise ValueError(f"{per_seed}: no rows for split {split!r}")
-    return table
+    figures = {}
+    for split, prefix in (("val", ""), ("test", "test_")):
+        rows = table.loc[table["split"] == split]
+        if rows.empty:
+            raise ValueError(f"{per_seed}: no rows for split {split!r}")
+        figures[split] = draw(rows, title=f"Transformer {name}, {split} split: {what}")
+        save_figure(figures[split], outputs[f"{prefix}pdf"], outputs[f"{prefix}png"])
+    return figures
 
 
 def fig3_file(
