@@ -38,7 +38,7 @@ from lsrepro.data.vocab import (
 )
 from lsrepro.models.transformer import build_transformer, sinusoidal_positions
 from lsrepro.training.batches import IGNORE_INDEX
-from lsrepro.translation.batching import TokenBatches, fitting_pairs, pad_batch
+from lsrepro.translation.batching import TokenBatches, fitting_pairs, longest_pair, pad_batch
 from lsrepro.translation.bleu import corpus_scores
 from lsrepro.translation.token_eval import (
     frequent_tokens,
@@ -254,6 +254,7 @@ def test_fitting_pairs_leave_out_what_a_model_or_batch_cannot_hold():
     assert fitting_pairs(src, tgt, max_len=6, max_tokens=10) == [0, 1, 3]
     assert fitting_pairs(src, tgt, max_len=6, max_tokens=9) == [0, 1]
     assert fitting_pairs(src, tgt, max_len=7, max_tokens=100) == [0, 1, 2, 3, 4]
+    assert longest_pair(src, tgt) == 10 and longest_pair([], []) == 0  # pairs 2 and 3
 
 
 def test_sinusoidal_positions_closed_form():

@@ -1,8 +1,10 @@
 """File-level entry points of the translation stage (paper §3, Figs. 3–4, Table 3 EN-DE row).
 
 Each function reads the files its rule declares as input and writes the files it declares as
-output; the maths lives in the sibling modules (corpus, vocab, model, batching, beam, bleu,
-token_eval) and in :mod:`lsrepro.calibration` and :mod:`lsrepro.training`.
+output; the maths lives in the sibling modules (batching, beam, bleu, token_eval,
+token_metrics, tables, projection), in :mod:`lsrepro.data` (corpus, vocab),
+:mod:`lsrepro.calibration`, :mod:`lsrepro.training` and the figures in
+:mod:`lsrepro.figures.translation`.
 
 Rules and functions:
 
@@ -76,14 +78,13 @@ from lsrepro.training.loop import TrainResult
 from lsrepro.training.objectives import LabelSmoothing
 from lsrepro.training.recipe import Recipe
 from lsrepro.translation import tables, token_metrics
-from lsrepro.translation.batching import TokenBatches, fitting_pairs
+from lsrepro.translation.batching import TokenBatches, fitting_pairs, longest_pair
 from lsrepro.translation.beam import translate
 from lsrepro.translation.bleu import TranslationScores, corpus_scores
 from lsrepro.translation.projection import (
     PANEL_SPLITS,
-    content_tokens,
     covering_rows,
-    resolve_tokens,
+    figure_tokens,
     token_projection_arrays,
 )
 from lsrepro.translation.tables import same_temperature
@@ -145,13 +146,7 @@ def train_vocabulary_file(
     )
     # The record beside the model: its digest for every consumer, and the facts config
     # validation checks before any job (translation.plan.built_problems).
-    longest = {}
-    for split in data.splits:
-        src, tgt = _encoded(vocab, data, split)
-        # batching counts a pair as source + EOS and BOS + target tokens
-        longest[split] = max(
-            (len(a) + len(b) + 2 for a, b in zip(src, tgt, strict=True)), default=0
-        )
+    longest = {split: longest_pair(*_encoded(vocab, data, split)) for split in data.splits}
     chars = sum(1 for piece in vocab.pieces() if len(piece) == 1)
     save_vocab(
         vocab,
@@ -782,16 +777,14 @@ def translation_projection_file(
         models[role] = net, fast_path
     pieces = voc.pieces()
     encoded = {split: _encoded(voc, data, split) for split in PANEL_SPLITS}
-    if tokens is None:
-        ids = content_tokens(
-            pieces,
-            encoded["train"][1],
-            encoded["val"][1],
-            per_class=per_class,
-            specials=(*SPECIALS.values(), UNK_ID),
-        )
-    else:
-        ids = resolve_tokens(pieces, tokens)
+    ids = figure_tokens(
+        pieces,
+        encoded["train"][1],
+        encoded["val"][1],
+        tokens,
+        per_class=per_class,
+        specials=(*SPECIALS.values(), UNK_ID),
+    )
     names = [pieces[t] for t in ids]
     log.info(
         "Fig. 7 tokens (axis order): %s",
