@@ -323,6 +323,7 @@ def get_translation_max_tokens(wildcards):
 
 
 def translation_train_runtime(wildcards, attempt):
+    """Minutes for one translation training job (registry cost estimate per token batch)."""
     return lsregistry.train_minutes(get_translation_recipe(wildcards), attempt)
 
 
