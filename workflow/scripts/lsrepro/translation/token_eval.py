@@ -129,6 +129,15 @@ def _batches(
         yield rows, src.to(device), tgt_in.to(device), tgt_out.to(device)
 
 
+def _counted(
+    model: Seq2SeqTransformer, src: torch.Tensor, tgt_in: torch.Tensor, tgt_out: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Logits (n, V) float32 and labels (n,) of one batch's counted positions (labels other
+    than IGNORE_INDEX), and their (B, T) mask."""
+    mask = tgt_out.ne(IGNORE_INDEX)
+    return model(src, tgt_in)[mask].float(), tgt_out[mask], mask
+
+
 def logit_chunks(
     model: Seq2SeqTransformer,
     src_ids: Sequence[Sequence[int]],
@@ -157,8 +166,8 @@ def logit_chunks(
             max_tokens=max_tokens,
             device=dev,
         ):
-            mask = tgt_out.ne(IGNORE_INDEX)
-            yield model(src, tgt_in)[mask].float(), tgt_out[mask]
+            logits, labels, _ = _counted(model, src, tgt_in, tgt_out)
+            yield logits, labels
 
     return stream
 
@@ -207,9 +216,7 @@ def token_predictions(
     for rows, src, tgt_in, tgt_out in progress(
         batches, "token evaluation", "sentences", len(src_ids), size=lambda b: len(b[0])
     ):
-        mask = tgt_out.ne(IGNORE_INDEX)  # (B, T)
-        logits = model(src, tgt_in)[mask].float()  # (n, V): counted positions only
-        labels = tgt_out[mask]  # (n,)
+        logits, labels, mask = _counted(model, src, tgt_in, tgt_out)  # (n, V), (n,), (B, T)
         b_idx, t_idx = mask.nonzero(as_tuple=True)
         where.append(
             (rows[b_idx.cpu().numpy()], t_idx.cpu().numpy(), labels.eq(eos_id).cpu().numpy())
