@@ -58,7 +58,7 @@ def test_reliability_diagram_draws_the_bins_weighted_by_count():
     np.testing.assert_allclose(scaled.get_xydata(), [[0.3, 0.3], [0.7, 0.7]])
     np.testing.assert_allclose(smooth.get_xydata(), [[0.6, 0.6], [0.8, 396 / 495]])
     assert hard.get_label().startswith("hard targets") and scaled.get_marker() == "x"
-    assert smooth.get_label().startswith("label smoothing (alpha = 0.1)")
+    assert smooth.get_label().startswith("label smoothing (α = 0.1)")
     # every non-empty bin is a circle; the one-example bin is drawn, small and open
     xy, sizes, face = _bin_circles(top, 0)
     np.testing.assert_allclose(xy, [[0.12, 1.0], [0.5, 40 / 99], [0.95, 0.9]])

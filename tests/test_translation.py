@@ -38,10 +38,11 @@ from lsrepro.data.vocab import (
 )
 from lsrepro.models.transformer import build_transformer, sinusoidal_positions
 from lsrepro.training.batches import IGNORE_INDEX
-from lsrepro.translation.batching import TokenBatches, pad_batch
+from lsrepro.translation.batching import TokenBatches, fitting_pairs, longest_pair, pad_batch
 from lsrepro.translation.bleu import corpus_scores
 from lsrepro.translation.token_eval import (
     frequent_tokens,
+    logit_chunks,
     penultimate_for_tokens,
     token_predictions,
 )
@@ -243,6 +244,17 @@ def _random_pairs(n, vocab=23, seed=0, max_len=9):
         return [int(t) for t in rng.integers(4, vocab, size=rng.integers(1, max_len))]
 
     return [sent() for _ in range(n)], [sent() for _ in range(n)]
+
+
+def test_fitting_pairs_leave_out_what_a_model_or_batch_cannot_hold():
+    src = [[5] * 3, [5] * 5, [5] * 2, [5] * 4, [5] * 6]
+    tgt = [[6] * 3, [6] * 2, [6] * 6, [6] * 4, [6] * 1]
+    # max_len 6: source + EOS and BOS + target <= 6 (pairs 2 and 4 are out); a pair counts
+    # len(src) + len(tgt) + 2 tokens: 8, 9, -, 10 against max_tokens
+    assert fitting_pairs(src, tgt, max_len=6, max_tokens=10) == [0, 1, 3]
+    assert fitting_pairs(src, tgt, max_len=6, max_tokens=9) == [0, 1]
+    assert fitting_pairs(src, tgt, max_len=7, max_tokens=100) == [0, 1, 2, 3, 4]
+    assert longest_pair(src, tgt) == 10 and longest_pair([], []) == 0  # pairs 2 and 3
 
 
 def test_sinusoidal_positions_closed_form():
@@ -473,6 +485,32 @@ def test_token_predictions_match_unbatched_reference():
     assert out[1.0].summary()["nll"] == pytest.approx(out[1.0].nll.mean())
     with pytest.raises(ValueError, match="temperatures"):
         token_predictions(m, src, tgt, temperatures=(0.0,), **SPECIALS)
+
+
+def test_token_predictions_apply_t_once_in_float64():
+    """The vectors are the calibration core's float64 reduction of the very logits the model
+    streams (logit_chunks): equal to scipy's log_softmax(z / T) on them to float64 rounding, so
+    T is applied once, by the core, with no float32 softmax in between."""
+    from scipy.special import log_softmax
+
+    m = _tiny_model(seed=5)
+    rng = np.random.default_rng(7)
+    # equal lengths and one batch: the stream's row-major order is (sentence, position)
+    src = [[int(t) for t in rng.integers(4, 23, size=5)] for _ in range(12)]
+    tgt = [[int(t) for t in rng.integers(4, 23, size=6)] for _ in range(12)]
+    chunks = list(logit_chunks(m, src, tgt, max_tokens=10_000, **SPECIALS)())
+    assert len(chunks) == 1
+    z, y = (v.numpy() for v in chunks[0])
+    out = token_predictions(m, src, tgt, temperatures=(0.6, 2.5), max_tokens=10_000, **SPECIALS)
+    for t, pred in out.items():
+        logp = log_softmax(z.astype(np.float64) / t, axis=1)
+        assert pred.top.true_logprob.dtype == np.float64
+        np.testing.assert_allclose(pred.confidence, np.exp(logp.max(1)), rtol=1e-12)
+        np.testing.assert_allclose(pred.nll, -logp[np.arange(len(y)), y], rtol=1e-12)
+        np.testing.assert_allclose(pred.top.sum_sq, (np.exp(logp) ** 2).sum(1), rtol=1e-12)
+        np.testing.assert_array_equal(pred.correct, z.argmax(1) == y)
+        np.testing.assert_array_equal(pred.is_eos, y == EOS_ID)
+        assert pred.temperature == t
 
 
 def test_penultimate_for_tokens_features_reproduce_logits():

@@ -95,15 +95,18 @@ def test_beam_figure_draws_seed_means_per_alpha():
     for ax, column in ((left, "bleu"), (right, "length_ratio")):
         lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) > 2]  # not the ratio-1 line
         assert [ln.get_label() for ln in lines] == [
-            "alpha = 0 (hard targets)",
-            "alpha = 0.1",
-            "alpha = 0.2",
+            "α = 0 (hard targets)",
+            "α = 0.1",
+            "α = 0.2",
         ]
         for line, alpha in zip(lines, (0.0, 0.1, 0.2), strict=True):
             expected = table.loc[table["alpha"] == alpha].groupby("beam_size")[column].mean()
             np.testing.assert_allclose(line.get_xdata(), [1, 4, 10, 50])
             np.testing.assert_allclose(line.get_ydata(), expected.to_numpy())
         assert len({tuple(ln.get_color()) for ln in lines}) == 3  # alpha as hue
+        # and as marker and line style, so that coinciding lines (equal outputs) stay visible
+        assert len({ln.get_marker() for ln in lines}) == 3
+        assert len({ln.get_linestyle() for ln in lines}) == 3
     reference = [ln for ln in right.get_lines() if list(ln.get_ydata()) == [1.0, 1.0]]
     assert len(reference) == 1  # the dotted line at length ratio 1
     assert [t.get_text() for t in left.get_xticklabels()] == ["1", "4", "10", "50"]

@@ -20,6 +20,7 @@ import torch
 from sacrebleu.metrics import BLEU
 
 from conftest import ROOT
+from lsrepro import runs
 from lsrepro.artifacts.model import load_model
 from lsrepro.claims import tables as claims_tables
 from lsrepro.config import load_config_file
@@ -28,11 +29,12 @@ from lsrepro.data.images import DataIntegrityError
 from lsrepro.data.vocab import BOS_ID, EOS_ID, VocabError, load_vocab
 from lsrepro.runs import fmt_float
 from lsrepro.translation import files, plan
-from lsrepro.translation.files import beams_figure_file
+from lsrepro.translation.files import beams_figure_files
 
 EN = ["the", "a", "red", "blue", "dog", "cat", "runs", "sleeps", "big", "small"]
 DE = ["die", "eine", "rote", "blaue", "hund", "katze", "rennt", "schläft", "große", "kleine"]
 SPLITS = {"val": "val", "test_a": "test"}
+CORPUS = {"name": "toy", "src": "en", "tgt": "de"}
 TEMPS = [0.5, 1.0, 2.0]
 RECIPE = {
     "version": 1,
@@ -366,18 +368,19 @@ def test_beam_grid_reuses_decoding_and_records_the_length_ratio(stage, tmp_path)
     [verdict] = claims_tables._beam_length(per_seed, "", "test")
     assert verdict.subclaim == "C10j" and verdict.verdict == "inconclusive"  # one seed
     assert "beam 3" in verdict.settings
-    beams_figure_file(
-        tmp_path / "beams_per_seed.csv",
-        split="test",
-        pdf=tmp_path / "b.pdf",
-        png=tmp_path / "b.png",
-        title="toy",
-    )
-    assert (tmp_path / "b.png").stat().st_size > 0
-    with pytest.raises(ValueError, match="no rows for split 'nope'"):
-        beams_figure_file(
-            tmp_path / "beams_per_seed.csv", split="nope", pdf="x", png="y", title="toy"
-        )
+    outputs = {k: tmp_path / f"b_{k}.{k[-3:]}" for k in ("pdf", "png", "test_pdf", "test_png")}
+    figures = beams_figure_files(tmp_path / "beams_per_seed.csv", outputs=outputs, corpus=CORPUS)
+    assert all(Path(f).stat().st_size > 0 for f in outputs.values())
+    for split, fig in figures.items():  # each split's own rows drawn, under its own title
+        assert f"toy en-de, {split} split" in fig.get_suptitle()
+        rows = per_seed.loc[(per_seed["split"] == split) & (per_seed["alpha"] == 0.0)]
+        [hard] = [ln for ln in fig.get_axes()[0].get_lines() if ln.get_label().startswith("α = 0 ")]
+        np.testing.assert_allclose(hard.get_xdata(), BEAMS)
+        np.testing.assert_allclose(hard.get_ydata(), rows.groupby("beam_size")["bleu"].mean())
+    one_split = tmp_path / "beams_val_only.csv"
+    per_seed.loc[per_seed["split"] == "val"].to_csv(one_split, index=False)
+    with pytest.raises(ValueError, match="no rows for split 'test'"):
+        beams_figure_files(one_split, outputs=outputs, corpus=CORPUS)
     with pytest.raises(ValueError, match="distinct positive beam sizes"):
         files.decode_beams_files(
             model="unused", corpus="unused", vocab="unused", splits=SPLITS, beams=[4, 4],
@@ -449,13 +452,14 @@ def test_tables_feed_the_verdicts_and_figures(stage, tmp_path):
     table3 = pd.read_csv(tmp_path / "table3.csv")
     assert table3["measured_on"].str.contains("toy en-de").all()
     assert set(table3["paper"]) == {0.056, 1.13, 0.018, 0.019}
-    files.fig4_file(
-        tmp_path / "per_seed.csv",
-        split="val",
-        pdf=tmp_path / "f4.pdf",
-        png=tmp_path / "f4.png",
-        title="toy",
-    )
+    fig4 = {k: tmp_path / f"f4_{k}.{k[-3:]}" for k in ("pdf", "png", "test_pdf", "test_png")}
+    drawn = files.fig4_files(tmp_path / "per_seed.csv", outputs=fig4, corpus=CORPUS)
+    for split, fig in drawn.items():
+        assert f"toy en-de, {split} split" in fig.get_suptitle()
+        grid = table.loc[(table["split"] == split) & (table["alpha"] == 0.0) & ~table["fitted"]]
+        [bleu] = [ln for ln in fig.get_axes()[0].get_lines() if ln.get_label() == "BLEU"]
+        np.testing.assert_allclose(bleu.get_xdata(), TEMPS)
+        np.testing.assert_allclose(bleu.get_ydata(), grid.sort_values("scaling_temperature").bleu)
     files.fig3_file(
         hard=dirs[0] / "reliability.csv",
         smooth=dirs[1] / "reliability.csv",
@@ -465,7 +469,7 @@ def test_tables_feed_the_verdicts_and_figures(stage, tmp_path):
         png=tmp_path / "f3.png",
         title="toy",
     )
-    assert all((tmp_path / f).stat().st_size > 0 for f in ("f4.pdf", "f4.png", "f3.png"))
+    assert all(Path(f).stat().st_size > 0 for f in (*fig4.values(), tmp_path / "f3.png"))
 
 
 def test_model_for_other_vocabulary_or_corpus_is_refused(stage, tmp_path):
@@ -492,21 +496,65 @@ def _config() -> dict:
 
 def test_plan_runs_paths_and_targets():
     config = _config()
-    keys = plan.runs(config)
+    keys = runs.translation_runs(config)
     assert [k.fragment for k in keys][:2] == [
         "multi30k_transformer/alpha~0.0/seed~0",
         "multi30k_transformer/alpha~0.0/seed~1",
     ]
-    assert len(keys) == 6 and plan.corpus_path(config).startswith("results/translation/multi30k")
-    assert plan.run_path(keys[0], "train", "model.pt").startswith("results/translation/train/")
+    assert len(keys) == 6
+    assert runs.corpus_path(config) == "results/translation/multi30k/corpus.json.gz"
+    assert runs.vocab_path(config) == "results/translation/multi30k/vocab.model"
+    assert runs.vocab_record_path(config) == "results/translation/multi30k/vocab.json"
+    assert (
+        runs.translation_path(keys[0], "train", "model.pt")
+        == "results/translation/train/multi30k_transformer/alpha~0.0/seed~0/model.pt"
+    )
+    assert runs.expand_translation("x/{trun}/y", keys[:1]) == [f"x/{keys[0].fragment}/y"]
     assert plan.split_labels(config) == {"val": "val", "test_2016_flickr": "test"}
-    assert "results/figures/translation/fig3.pdf" in plan.targets(config)
-    assert set(plan.BEAM_TARGETS) <= set(plan.targets(config))
-    recipe = plan.engine_recipe(plan.recipe(config, "multi30k_transformer"))
+    assert plan.corpus_params(config) == {
+        **config["translation"]["corpus"],
+        "splits": ["train", "val", "test_2016_flickr"],
+    }
+    assert plan.runs_info(config)[3] == {
+        "experiment": "multi30k_transformer",
+        "corpus": "multi30k",
+        "direction": "en-de",
+        "alpha": 0.1,
+        "seed": 0,
+    }
+    # Figs. 3 and 7 compare the first experiment's alpha 0 and 0.1 models at model_seed 0
+    evaluate = "results/translation/evaluate/multi30k_transformer"
+    assert plan.reliability_inputs(config) == {
+        "hard": f"{evaluate}/alpha~0.0/seed~0/reliability.csv",
+        "smooth": f"{evaluate}/alpha~0.1/seed~0/reliability.csv",
+    }
+    assert plan.ls_alpha(config) == plan.projection_alpha(config) == 0.1
+    assert plan.projection_inputs(config) == {
+        "hard": "results/translation/train/multi30k_transformer/alpha~0.0/seed~0/model.pt",
+        "smooth": "results/translation/train/multi30k_transformer/alpha~0.1/seed~0/model.pt",
+        "corpus": runs.corpus_path(config),
+        "vocab": runs.vocab_path(config),
+    }
+    assert plan.projection_max_tokens(config) == 4096
+    wanted = plan.targets(config)
+    assert wanted[-1] == "results/figures/translation/fig7.pdf"
+    assert "results/figures/translation/fig3.pdf" in wanted
+    assert set(plan.BEAM_TARGETS) <= set(wanted)
+    recipe = plan.run_recipe(config, keys[0])
     assert recipe["batch_size"] == recipe["max_tokens"] == 4096 and recipe["input"] is None
+    assert plan.max_tokens(config, keys[0]) == 4096
     assert plan.problems(config) == []
+    odd = copy.deepcopy(config)
+    odd["translation"]["projection"]["alpha"] = 0.2
+    with pytest.raises(ValueError, match="translation.projection.alpha: 0.2"):
+        plan.targets(odd)
+    hard_only = copy.deepcopy(config)
+    hard_only["translation"]["experiments"]["multi30k_transformer"]["alphas"] = [0.0]
+    assert "results/figures/translation/fig3.pdf" not in plan.targets(hard_only)
+    with pytest.raises(ValueError, match="Fig. 7 needs an alpha 0 and a label-smoothed"):
+        plan.projection_inputs(hard_only)
     config["translation"]["run"] = []
-    assert plan.targets(config) == [] and plan.runs(config) == []
+    assert plan.targets(config) == [] and runs.translation_runs(config) == []
 
 
 def test_plan_problems_name_the_key():

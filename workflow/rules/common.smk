@@ -17,6 +17,7 @@ from lsrepro.evaluation import plan as lsevaluation  # noqa: E402
 from lsrepro.information import plan as lsinformation  # noqa: E402
 from lsrepro.models import registry as lsregistry  # noqa: E402
 from lsrepro.representation import plan as lsrepresentation  # noqa: E402
+from lsrepro.translation import plan as lstranslation  # noqa: E402
 
 # Everything checkable stops here, before any job: the config files Snakemake merged are
 # re-read strictly (duplicate keys), then schema, model registry and cross-field rules; the
@@ -57,7 +58,7 @@ wildcard_constraints:
 
 
 def all_targets():
-    return lstargets.all_targets(config, translation=translation_targets())
+    return lstargets.all_targets(config, translation=lstranslation.targets(config))
 
 
 def expand_runs(pattern, keys=None):
@@ -299,15 +300,9 @@ def get_claims_scale(config):
     return scale_labels(config, reference)
 
 
-# --- Translation (rules in translation.smk; logic in lsrepro.translation.plan) -------------
-from lsrepro.translation import plan as lstranslation  # noqa: E402
-
-# Translation runs are RunKeys too, in their own {trun} wildcard (their paths live under
-# results/translation/, so no output can match an image {run} rule).
-TRANSLATION_RUNS = lstranslation.runs(config)
-TRANSLATION_CORPUS = lstranslation.corpus_path(config)
-TRANSLATION_VOCAB = lstranslation.vocab_path(config)
-TRANSLATION_VOCAB_RECORD = lstranslation.vocab_record_path(config)
+# --- Translation (rules in translation.smk; runs and paths in lsrepro.runs, the rest in
+# lsrepro.translation.plan). Translation runs are RunKeys in their own {trun} wildcard.
+TRANSLATION_RUNS = lsruns.translation_runs(config)
 
 
 wildcard_constraints:
@@ -319,25 +314,15 @@ def translation_key(wildcards):
 
 
 def expand_translation_runs(pattern):
-    return [pattern.format(trun=key.fragment) for key in TRANSLATION_RUNS]
-
-
-def get_translation_corpus_files(wildcards):
-    return lstranslation.corpus_files(config)
-
-
-def get_translation_corpus_params(wildcards):
-    corpus = config["translation"]["corpus"]
-    return {**corpus, "splits": lstranslation.corpus_splits(config)}
+    return lsruns.expand_translation(pattern, TRANSLATION_RUNS)
 
 
 def get_translation_recipe(wildcards):
-    experiment = translation_key(wildcards).experiment
-    return lstranslation.engine_recipe(lstranslation.recipe(config, experiment))
+    return lstranslation.run_recipe(config, translation_key(wildcards))
 
 
 def get_translation_max_tokens(wildcards):
-    return get_translation_recipe(wildcards)["max_tokens"]
+    return lstranslation.max_tokens(config, translation_key(wildcards))
 
 
 def translation_train_runtime(wildcards, attempt):
@@ -349,65 +334,21 @@ def get_translation_run_key(wildcards):
     return translation_key(wildcards).as_dict()
 
 
-def get_translation_splits(wildcards):
-    return lstranslation.split_labels(config)
-
-
-def get_translation_run_info(wildcards):
-    return [lstranslation.run_info(config, key) for key in TRANSLATION_RUNS]
-
-
 def get_translation_reliability_inputs(wildcards):
-    models = lstranslation.comparison_runs(config)
-    return {
-        role: lstranslation.run_path(key, "evaluate", "reliability.csv")
-        for role, key in models.items()
-    }
+    return lstranslation.reliability_inputs(config)
 
 
 def get_translation_ls_alpha(wildcards):
-    return float(lstranslation.comparison_runs(config)["smooth"].alpha)
-
-
-def translation_targets():
-    """The stage's tables and figures; none when translation.run is empty."""
-    targets = lstranslation.targets(config)
-    if targets and translation_projection_models() is not None:
-        targets.append("results/figures/translation/fig7.pdf")
-    return targets
-
-
-def translation_projection_models():
-    """Fig. 7's models: alpha 0 and translation.projection.alpha of the first run
-    experiment, both at model_seed (as Fig. 3); None without an alpha-0 / LS pair."""
-    models = lstranslation.comparison_runs(config)
-    if models is None:
-        return None
-    alpha = config["translation"]["projection"]["alpha"]
-    hard = models["hard"]
-    smooth = lsruns.RunKey(hard.experiment, alpha, hard.seed)
-    if smooth not in TRANSLATION_RUNS:
-        raise ValueError(
-            f"translation.projection.alpha: {alpha} is not among the alphas of translation "
-            f"experiment {hard.experiment!r} (seed {hard.seed})"
-        )
-    return {"hard": hard, "smooth": smooth}
+    return lstranslation.ls_alpha(config)
 
 
 def get_translation_projection_inputs(wildcards):
-    models = translation_projection_models()
-    inputs = {
-        role: lstranslation.run_path(key, "train", "model.pt")
-        for role, key in models.items()
-    }
-    return {**inputs, "corpus": TRANSLATION_CORPUS, "vocab": TRANSLATION_VOCAB}
+    return lstranslation.projection_inputs(config)
 
 
 def get_translation_projection_alpha(wildcards):
-    return float(translation_projection_models()["smooth"].alpha)
+    return lstranslation.projection_alpha(config)
 
 
 def get_translation_projection_max_tokens(wildcards):
-    experiment = translation_projection_models()["hard"].experiment
-    recipe = lstranslation.engine_recipe(lstranslation.recipe(config, experiment))
-    return recipe["max_tokens"]
+    return lstranslation.projection_max_tokens(config)

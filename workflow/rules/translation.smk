@@ -1,6 +1,6 @@
 # Translation stage (paper §3, Figs. 3-4, Table 3 EN-DE row): a label-smoothed Transformer.
 # Runs are (experiment, alpha, seed) of config translation.run in the {trun} wildcard; every
-# path is under results/translation/ (lsrepro.translation.plan), apart from the image {run}s.
+# path is under results/translation/ (lsrepro.runs), apart from the image {run}s.
 
 
 # The parallel corpus as one verified artifact with its content digest. Multi30k comes from
@@ -8,15 +8,15 @@
 # like prepare_data); another corpus from the files it names (inputs).
 rule prepare_corpus:
     input:
-        get_translation_corpus_files,
+        lstranslation.corpus_files(config),
     output:
-        corpus=TRANSLATION_CORPUS,
+        corpus=lsruns.corpus_path(config),
     log:
         "results/logs/prepare_corpus.log",
     conda:
         "../../envs/lsrepro.yaml"
     params:
-        corpus=get_translation_corpus_params,
+        corpus=lstranslation.corpus_params(config),
     script:
         "../scripts/prepare_corpus.py"
 
@@ -26,8 +26,8 @@ rule train_vocabulary:
     input:
         corpus=rules.prepare_corpus.output.corpus,
     output:
-        vocab=TRANSLATION_VOCAB,
-        record=TRANSLATION_VOCAB_RECORD,
+        vocab=lsruns.vocab_path(config),
+        record=lsruns.vocab_record_path(config),
     log:
         "results/logs/train_vocabulary.log",
     conda:
@@ -91,7 +91,7 @@ rule evaluate_tokens:
         runtime=evaluate_runtime,
         mem_mb=8000,
     params:
-        splits=get_translation_splits,
+        splits=lstranslation.split_labels(config),
         temperatures=config["translation"]["temperatures"],
         max_tokens=get_translation_max_tokens,
         metrics=get_calibration_metric_params,
@@ -124,7 +124,7 @@ rule decode_beam:
         runtime=evaluate_runtime,
         mem_mb=8000,
     params:
-        splits=get_translation_splits,
+        splits=lstranslation.split_labels(config),
         temperatures=config["translation"]["temperatures"],
         beam=config["translation"]["beam"],
         max_sentences=config["translation"]["max_sentences"],
@@ -155,7 +155,7 @@ rule decode_beams:
         runtime=evaluate_runtime,
         mem_mb=8000,
     params:
-        splits=get_translation_splits,
+        splits=lstranslation.split_labels(config),
         beams=config["translation"]["beams"],
         beam=config["translation"]["beam"],
         max_sentences=config["translation"]["max_sentences"],
@@ -190,7 +190,7 @@ rule tabulate_translation_beams:
     conda:
         "../../envs/lsrepro.yaml"
     params:
-        runs=get_translation_run_info,
+        runs=lstranslation.runs_info(config),
         confidence=config["calibration"]["confidence"],
     script:
         "../scripts/tabulate_translation_beams.py"
@@ -265,7 +265,7 @@ rule tabulate_translation:
     conda:
         "../../envs/lsrepro.yaml"
     params:
-        runs=get_translation_run_info,
+        runs=lstranslation.runs_info(config),
         tokens_with_eos=config["translation"]["tokens_with_eos"],
         confidence=config["calibration"]["confidence"],
     script:

@@ -6,10 +6,13 @@ A run is one trained model. Its key carries the factors that decide it:
   path fragment ``{experiment}/alpha~{alpha}/seed~{seed}``;
 - a distilled student (rule ``distill``): the student set's name, the teacher's
   ``(experiment, alpha, seed)`` and the temperature T, path fragment
-  ``{students}/teacher~{teacher}~alpha~{teacher_alpha}~seed~{teacher_seed}/T~{T}/seed~{seed}``.
+  ``{students}/teacher~{teacher}~alpha~{teacher_alpha}~seed~{teacher_seed}/T~{T}/seed~{seed}``;
+- a Transformer of the translation stage (rule ``train_translation``): ``(experiment, alpha,
+  seed)`` of ``translation.experiments``, the direct fragment, under ``results/translation/``.
 
-Rules use one wildcard ``{run}`` for the fragment (constrained to the configured runs), input
-functions call :func:`parse`, tables carry :meth:`RunKey.columns`. Floats are written by
+Image rules use one wildcard ``{run}`` for the fragment (constrained to the configured runs),
+translation rules their own ``{trun}`` (so no translation output can match an image rule);
+input functions call :func:`parse`, tables carry :meth:`RunKey.columns`. Floats are written by
 :func:`fmt_float` (``0.1``, ``0.0``, ``4.0``), so a path never reads ``0.10000001``.
 """
 
@@ -279,3 +282,64 @@ def training_objective(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
     if spec["name"] == "soft_targets":
         spec["temperature"] = float(key.temperature)
     return spec
+
+
+# --- Translation runs and paths (rules in translation.smk; the stage's plan in
+# lsrepro.translation.plan). Everything lives under results/translation/:
+#   {corpus}/corpus.json.gz, vocab.model, vocab.json     one corpus per config
+#   train/{trun}/model.pt (+ history.csv, snapshots/)
+#   evaluate/{trun}/tokens.csv, temperature.json, reliability.csv, bleu.csv, hypotheses/,
+#       beams.csv, beam_hypotheses/
+TRANSLATION_ROOT = "results/translation"
+
+
+def translation_runs(config: dict[str, Any]) -> list[RunKey]:
+    """Every (experiment, alpha, seed) of ``translation.run``, in config order."""
+    tr = config["translation"]
+    return [
+        RunKey(name, fmt_float(alpha), int(seed))
+        for name in tr["run"]
+        for alpha in tr["experiments"][name]["alphas"]
+        for seed in tr["experiments"][name]["seeds"]
+    ]
+
+
+def translation_run_info(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
+    """The identifying columns of a translation run in every translation table."""
+    corpus = config["translation"]["corpus"]
+    return {
+        "experiment": key.experiment,
+        "corpus": corpus["name"],
+        "direction": f"{corpus['src']}-{corpus['tgt']}",
+        "alpha": float(key.alpha),
+        "seed": key.seed,
+    }
+
+
+def translation_path(key: RunKey, stage: str, artifact: str) -> str:
+    """``results/translation/{stage}/{fragment}/{artifact}`` (stage: train | evaluate)."""
+    return f"{TRANSLATION_ROOT}/{stage}/{key.fragment}/{artifact}"
+
+
+def expand_translation(pattern: str, keys: list[RunKey]) -> list[str]:
+    """``pattern`` with its ``{trun}`` filled in by every key's fragment, in order."""
+    return [pattern.format(trun=key.fragment) for key in keys]
+
+
+def corpus_dir(config: dict[str, Any]) -> str:
+    return f"{TRANSLATION_ROOT}/{config['translation']['corpus']['name']}"
+
+
+def corpus_path(config: dict[str, Any]) -> str:
+    """The parallel corpus artifact (rule ``prepare_corpus``)."""
+    return f"{corpus_dir(config)}/corpus.json.gz"
+
+
+def vocab_path(config: dict[str, Any]) -> str:
+    """The joint sentencepiece model (rule ``train_vocabulary``)."""
+    return f"{corpus_dir(config)}/vocab.model"
+
+
+def vocab_record_path(config: dict[str, Any]) -> str:
+    """The record train_vocabulary writes beside the model (lsrepro.data.vocab.save_vocab)."""
+    return f"{corpus_dir(config)}/vocab.json"

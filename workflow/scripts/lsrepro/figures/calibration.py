@@ -100,7 +100,7 @@ def fig2_curves(
     return [
         ReliabilityCurve("hard targets", hard, _BLUE, "", ece[0]),
         ReliabilityCurve(f"hard targets + TS (T = {temperature:.2f})", scaled, _BLUE, "x", ece[1]),
-        ReliabilityCurve(f"label smoothing (alpha = {alpha:g})", smoothed, _GREEN, "", ece[2]),
+        ReliabilityCurve(f"label smoothing (α = {alpha:g})", smoothed, _GREEN, "", ece[2]),
     ]
 
 

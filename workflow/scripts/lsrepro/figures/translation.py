@@ -10,7 +10,8 @@ fitted on validation NLL) are drawn as separate stars, not joined into the curve
 
 :func:`bleu_length_vs_beam_figure` (the beam length bias ★, Liang et al. 2022): BLEU (left) and
 sacreBLEU's length ratio sys_len / ref_len (right, a dotted line at 1) against the beam size
-(log axis), one colour per α; lines are means over seeds, bands min to max over seeds.
+(log axis), one colour, marker and line style per α (lines that coincide stay visible); lines
+are means over seeds, bands min to max over seeds.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-__all__ = ["bleu_length_vs_beam_figure", "bleu_nll_vs_temperature_figure"]
+__all__ = ["bleu_length_vs_beam_figure", "bleu_nll_vs_temperature_figure", "fig4_figure"]
 
 _BLUE, _RED = "#1f77b4", "#d62728"
 _LS_MARKER = "o"
@@ -141,7 +142,7 @@ def bleu_nll_vs_temperature_figure(
             twin.tick_params(labelsize=_TICKS, labelcolor=_RED)
         for alpha, marker, name in (
             (hard_alpha, "", "hard targets"),
-            (ls_alpha, _LS_MARKER, f"LS alpha = {ls_alpha:g}"),
+            (ls_alpha, _LS_MARKER, f"label smoothing (α = {ls_alpha:g})"),
         ):
             _curve(axes[2], rows(alpha, "nll"), _RED, marker, name)
         axes[2].set_xlabel("temperature T", fontsize=_TEXT)
@@ -174,7 +175,28 @@ def bleu_nll_vs_temperature_figure(
     return fig
 
 
+def fig4_figure(per_seed: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Paper Fig. 4 from the per-seed table's rows of one split (``translation_per_seed.csv``:
+    ``alpha, seed, scaling_temperature, fitted, bleu, ece, nll``): the hard-target net (α = 0)
+    beside α = 0.1, or the smallest positive α when 0.1 was not trained
+    (:func:`bleu_nll_vs_temperature_figure`)."""
+    long = per_seed.melt(
+        id_vars=["alpha", "seed", "scaling_temperature", "fitted"],
+        value_vars=["bleu", "ece", "nll"],
+        var_name="metric",
+        value_name="value",
+    )
+    positive = [a for a in sorted(set(long["alpha"].astype(float))) if a > 0]
+    if not positive:
+        raise ValueError("Fig. 4 needs a label-smoothed net (alpha > 0); the table has none")
+    paper = [a for a in positive if np.isclose(a, 0.1, rtol=0.0, atol=1e-9)]
+    ls_alpha = 0.1 if paper else positive[0]
+    return bleu_nll_vs_temperature_figure(long, hard_alpha=0.0, ls_alpha=ls_alpha, title=title)
+
+
 BEAM_REQUIRED = ("alpha", "seed", "beam_size", "bleu", "length_ratio")
+_BEAM_MARKERS = ("o", "s", "^", "D", "v", "P")
+_BEAM_LINES = ("-", "--", ":", "-.")
 
 
 def bleu_length_vs_beam_figure(table: pd.DataFrame, *, title: str | None = None) -> Figure:
@@ -206,12 +228,23 @@ def bleu_length_vs_beam_figure(table: pd.DataFrame, *, title: str | None = None)
             (axes[0], "bleu", LABELS["bleu"]),
             (axes[1], "length_ratio", "length ratio sys_len / ref_len (sacrebleu)"),
         ):
-            for alpha, colour in zip(alphas, colours, strict=True):
+            for i, (alpha, colour) in enumerate(zip(alphas, colours, strict=True)):
                 rows = table.loc[np.isclose(table["alpha"].astype(float), alpha)]
                 agg = rows.groupby("beam_size")[column].agg(["mean", "min", "max"])
                 k = agg.index.to_numpy(dtype=float)
-                name = f"alpha = {alpha:g}" + (" (hard targets)" if alpha == 0 else "")
-                ax.plot(k, agg["mean"], color=colour, marker="o", markersize=4, label=name)
+                name = f"α = {alpha:g}" + (" (hard targets)" if alpha == 0 else "")
+                # untrained (smoke) nets decode alike, so lines coincide: each α its own
+                # marker and line style keeps every line visible under the others
+                ax.plot(
+                    k,
+                    agg["mean"],
+                    color=colour,
+                    marker=_BEAM_MARKERS[i % len(_BEAM_MARKERS)],
+                    markersize=7 - 2 * (i % 2),
+                    markerfacecolor="none" if i % 2 else colour,
+                    linestyle=_BEAM_LINES[i % len(_BEAM_LINES)],
+                    label=name,
+                )
                 ax.fill_between(k, agg["min"], agg["max"], color=colour, alpha=0.2, linewidth=0)
             ax.set_xscale("log")
             beams = sorted(set(table["beam_size"].astype(int)))
@@ -225,6 +258,6 @@ def bleu_length_vs_beam_figure(table: pd.DataFrame, *, title: str | None = None)
             title
             if title is not None
             else f"BLEU and length ratio vs beam size; mean over seeds "
-            f"({', '.join(f'alpha {a:g}: {n}' for a, n in seeds.items())}), band = min-max"
+            f"({', '.join(f'α {a:g}: {n}' for a, n in seeds.items())}), band = min-max"
         )
     return fig

@@ -1,11 +1,13 @@
-"""Workflow entry point of image-classifier training: rules ``train`` (label smoothing) and
-``distill`` (a student towards a teacher's outputs) both come here; only the objective differs
-("the only difference is the targets used", paper A.1)."""
+"""Workflow entry points of training: rules ``train`` (label smoothing) and ``distill`` (a
+student towards a teacher's outputs) both come here; only the objective differs ("the only
+difference is the targets used", paper A.1). Every run, the translation stage's Transformers
+included, is built and trained by one helper, :func:`train_run`."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from lsrepro.runtime import configure_torch
 from lsrepro.training import precision
 from lsrepro.training.batches import ImageBatches
 from lsrepro.training.loop import TrainResult, init_model, train
-from lsrepro.training.objectives import TeacherOutputs, build_objective
+from lsrepro.training.objectives import Objective, TeacherOutputs, build_objective
 from lsrepro.training.recipe import Recipe
 from lsrepro.training.stream import train_streamed_files
 
@@ -64,6 +66,41 @@ def load_teacher(
             autocast=precision.inference(teacher, meta["recipe"], device),
         )
     raise ValueError(f"teacher outputs must be 'cached' or 'online', got {mode!r}")
+
+
+def train_run(
+    *,
+    recipe: Recipe,
+    build_args: dict[str, Any],
+    seed: int,
+    device: str,
+    objective: Objective,
+    batches: Callable[[torch.nn.Module], Any],
+    out_dir: Path | str,
+    metadata: dict[str, Any],
+    run: dict[str, Any],
+    max_steps: int | None = None,
+) -> TrainResult:
+    """Build and train one run (rules ``train``, ``distill``, ``train_translation``).
+
+    The registry's ``recipe.model`` is built with ``build_args`` under the run's initialisation
+    seed (:func:`init_model`) on ``device``; ``batches(model)`` gives its batch source (the
+    image batches choose channels-last from the model); :func:`train` runs the loop and writes
+    the run's files into ``out_dir``, model.pt's metadata being ``metadata``, then
+    ``build_args`` (what rebuilds the model) and ``run`` (the run key).
+    """
+    model = init_model(lambda: build_model(recipe.model, **build_args), seed).to(device)
+    return train(
+        model=model,
+        objective=objective,
+        batches=batches(model),
+        recipe=recipe,
+        seed=seed,
+        out_dir=Path(out_dir),
+        metadata={**metadata, "build_args": build_args, "run": run},
+        device=device,
+        max_steps=max_steps,
+    )
 
 
 def train_classifier_files(
@@ -120,30 +157,26 @@ def train_classifier_files(
         threads,
     )
     x_train = data.x_train[parts.train]
-    build_args = {"num_classes": data.num_classes, "in_channels": int(x_train.shape[-1])}
-    model = init_model(lambda: build_model(spec.model, **build_args), seed).to(device)
     teacher_outputs = (
         load_teacher(device=device, split_digest=parts.digest, **teacher) if teacher else None
     )
-    images = torch.from_numpy(np.ascontiguousarray(x_train)).to(device)  # resident on device
-    labels = torch.from_numpy(np.asarray(data.y_train[parts.train], dtype=np.int64)).to(device)
-    channels_last = precision.uses_channels_last(model, device, spec.precision)
-    batches = ImageBatches(
-        images, labels, spec.input, spec.batch_size, seed, channels_last=channels_last
-    )
-    return train(
-        model=model,
+
+    def batches(model: torch.nn.Module) -> ImageBatches:
+        images = torch.from_numpy(np.ascontiguousarray(x_train)).to(device)  # resident on device
+        labels = torch.from_numpy(np.asarray(data.y_train[parts.train], dtype=np.int64)).to(device)
+        channels_last = precision.uses_channels_last(model, device, spec.precision)
+        return ImageBatches(
+            images, labels, spec.input, spec.batch_size, seed, channels_last=channels_last
+        )
+
+    return train_run(
+        recipe=spec,
+        build_args={"num_classes": data.num_classes, "in_channels": int(x_train.shape[-1])},
+        seed=seed,
+        device=device,
         objective=build_objective(objective, teacher_outputs),
         batches=batches,
-        recipe=spec,
-        seed=seed,
-        out_dir=Path(out_dir),
-        metadata={
-            "dataset": dataset,
-            "split_digest": parts.digest,
-            "split_seed": parts.seed,
-            "build_args": build_args,
-            "run": run,
-        },
-        device=device,
+        out_dir=out_dir,
+        metadata={"dataset": dataset, "split_digest": parts.digest, "split_seed": parts.seed},
+        run=run,
     )

@@ -10,10 +10,14 @@ Modules, in the order data flows through them:
 * :mod:`~lsrepro.translation.beam` — batched beam search and greedy decoding with temperature.
 * :mod:`~lsrepro.translation.bleu` — sacrebleu BLEU (cased, uncased), chrF with signatures
   and the length ratio.
-* :mod:`~lsrepro.translation.token_eval` — teacher-forced next-token calibration vectors.
+* :mod:`~lsrepro.translation.token_eval` — teacher-forced next-token calibration vectors
+  (the calibration core's :class:`~lsrepro.calibration.TopLabel`, T applied by the core).
+* :mod:`~lsrepro.translation.token_metrics` — one model's token tables (metrics with
+  bootstrap intervals, reliability bins) from those vectors.
 * :mod:`~lsrepro.translation.tables` — the stage's tables (per seed, over seeds, Table 3's
   EN-DE row, BLEU and length ratio vs beam size).
-* :mod:`~lsrepro.translation.plan` (torch-free: runs, paths, config checks) and
+* :mod:`~lsrepro.translation.plan` (torch-free: targets, inputs, params, config checks; the
+  run keys and paths in :mod:`lsrepro.runs`) and
   :mod:`~lsrepro.translation.files` (one function per rule).
 
 The ``multi30k_transformer`` recipe (documented in :mod:`~lsrepro.models.transformer`) is a

@@ -26,7 +26,43 @@ import torch
 
 from lsrepro.training.batches import IGNORE_INDEX, STREAM_PERMUTATION, Batch, step_seed
 
-__all__ = ["IGNORE_INDEX", "Batch", "TokenBatches", "pad_batch"]
+__all__ = [
+    "IGNORE_INDEX",
+    "Batch",
+    "TokenBatches",
+    "fitting_pairs",
+    "longest_pair",
+    "pad_batch",
+    "pair_tokens",
+]
+
+
+def pair_tokens(src: Sequence[int], tgt: Sequence[int]) -> int:
+    """Tokens one pair counts in a batch: source + EOS and BOS + target (no padding)."""
+    return len(src) + len(tgt) + 2
+
+
+def fitting_pairs(
+    src_ids: Sequence[Sequence[int]],
+    tgt_ids: Sequence[Sequence[int]],
+    *,
+    max_len: int,
+    max_tokens: int,
+) -> list[int]:
+    """Indices of the pairs a model of ``max_len`` positions can train on in batches of
+    ``max_tokens``: source + EOS and BOS + target each at most ``max_len`` tokens, the pair at
+    most ``max_tokens`` (fairseq's ``--skip-invalid-size-inputs-valid-test`` leaves the rest out).
+    """
+    return [
+        i
+        for i, (x, y) in enumerate(zip(src_ids, tgt_ids, strict=True))
+        if len(x) + 1 <= max_len and len(y) + 1 <= max_len and pair_tokens(x, y) <= max_tokens
+    ]
+
+
+def longest_pair(src_ids: Sequence[Sequence[int]], tgt_ids: Sequence[Sequence[int]]) -> int:
+    """The most tokens (:func:`pair_tokens`) one pair of a split counts; 0 without pairs."""
+    return max((pair_tokens(x, y) for x, y in zip(src_ids, tgt_ids, strict=True)), default=0)
 
 
 def pad_batch(

@@ -1,22 +1,25 @@
 """File-level entry points of the translation stage (paper §3, Figs. 3–4, Table 3 EN-DE row).
 
 Each function reads the files its rule declares as input and writes the files it declares as
-output; the maths lives in the sibling modules (corpus, vocab, model, batching, beam, bleu,
-token_eval) and in :mod:`lsrepro.calibration` and :mod:`lsrepro.training`.
+output; the maths lives in the sibling modules (batching, beam, bleu, token_eval,
+token_metrics, tables, projection), in :mod:`lsrepro.data` (corpus, vocab),
+:mod:`lsrepro.calibration`, :mod:`lsrepro.training` and the figures in
+:mod:`lsrepro.figures.translation`.
 
 Rules and functions:
 
 * ``prepare_corpus`` → :func:`prepare_corpus_file`: Multi30k (mirror or verified download) or a
   corpus from local files, one artifact with its content digest.
 * ``train_vocabulary`` → :func:`train_vocabulary_file`: the joint sentencepiece model.
-* ``train_translation`` → :func:`train_translation_files`: the engine's :func:`train` with
-  :class:`TokenBatches` and :class:`LabelSmoothing` (padding = IGNORE_INDEX never counts).
+* ``train_translation`` → :func:`train_translation_files`: the image runs' entry helper
+  (:func:`lsrepro.training.files.train_run`) with :class:`TokenBatches` and
+  :class:`LabelSmoothing` (padding = IGNORE_INDEX never counts).
 * ``evaluate_tokens`` → :func:`evaluate_tokens_files`: teacher-forced next-token calibration.
 * ``decode_beam`` → :func:`decode_files`: beam search at every temperature, BLEU, chrF and
   the length ratio; ``decode_beams`` → :func:`decode_beams_files`: the beam-size grid at T = 1.
 * ``tabulate_translation`` → :func:`tabulate_translation`; ``tabulate_translation_beams`` →
-  :func:`tabulate_translation_beams`; ``plot_translation`` → :func:`fig4_file`;
-  ``plot_translation_beams`` → :func:`beams_figure_file`;
+  :func:`tabulate_translation_beams`; ``plot_translation`` → :func:`fig4_files`;
+  ``plot_translation_beams`` → :func:`beams_figure_files`;
   ``plot_translation_reliability`` → :func:`fig3_file`.
 * ``project_translation`` → :func:`translation_projection_file`: Fig. 7 (App. B), the maths in
   :mod:`lsrepro.translation.projection`.
@@ -38,7 +41,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -46,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from matplotlib.figure import Figure
 
 from lsrepro import calibration
 from lsrepro.artifacts.model import load_model
@@ -62,36 +66,32 @@ from lsrepro.data.vocab import train_vocab as train_vocab_model
 from lsrepro.figures import representation as figs
 from lsrepro.figures import save_figure
 from lsrepro.figures.calibration import fig2_curves, plot_reliability_diagram
-from lsrepro.figures.translation import bleu_length_vs_beam_figure, bleu_nll_vs_temperature_figure
+from lsrepro.figures.translation import bleu_length_vs_beam_figure, fig4_figure
 from lsrepro.io import atomic_write, write_csv, write_json
-from lsrepro.models import build_model
 from lsrepro.models.registry import resolve
 from lsrepro.representation import projection
 from lsrepro.runs import fmt_float
 from lsrepro.runtime import configure_torch
 from lsrepro.training import precision
-from lsrepro.training.loop import TrainResult, init_model, train
+from lsrepro.training.files import train_run
+from lsrepro.training.loop import TrainResult
 from lsrepro.training.objectives import LabelSmoothing
 from lsrepro.training.recipe import Recipe
-from lsrepro.translation import tables
-from lsrepro.translation.batching import TokenBatches
+from lsrepro.translation import tables, token_metrics
+from lsrepro.translation.batching import TokenBatches, fitting_pairs, longest_pair
 from lsrepro.translation.beam import translate
 from lsrepro.translation.bleu import TranslationScores, corpus_scores
 from lsrepro.translation.projection import (
     PANEL_SPLITS,
-    content_tokens,
     covering_rows,
-    resolve_tokens,
+    figure_tokens,
     token_projection_arrays,
 )
-from lsrepro.translation.tables import POSITIONS, same_temperature
-from lsrepro.translation.token_eval import TokenPredictions, logit_chunks, token_predictions
+from lsrepro.translation.tables import same_temperature
+from lsrepro.translation.token_eval import logit_chunks, token_predictions
 
 log = logging.getLogger(__name__)
 SPECIALS = {"pad_id": PAD_ID, "bos_id": BOS_ID, "eos_id": EOS_ID}
-#: Metrics of the temperature grid (point estimates; T = 1 and the fitted T get every metric of
-#: the bootstrap report with intervals).
-GRID_METRICS = ("accuracy", "nll", "ece")
 
 
 # --- corpus and vocabulary ----------------------------------------------------------------------
@@ -146,13 +146,7 @@ def train_vocabulary_file(
     )
     # The record beside the model: its digest for every consumer, and the facts config
     # validation checks before any job (translation.plan.built_problems).
-    longest = {}
-    for split in data.splits:
-        src, tgt = _encoded(vocab, data, split)
-        # batching counts a pair as source + EOS and BOS + target tokens
-        longest[split] = max(
-            (len(a) + len(b) + 2 for a, b in zip(src, tgt, strict=True)), default=0
-        )
+    longest = {split: longest_pair(*_encoded(vocab, data, split)) for split in data.splits}
     chars = sum(1 for piece in vocab.pieces() if len(piece) == 1)
     save_vocab(
         vocab,
@@ -185,11 +179,12 @@ def train_translation_files(
     run: dict[str, Any],
     max_steps: int | None = None,
 ) -> TrainResult:
-    """Train one Transformer with label smoothing ``alpha`` on the corpus's training split.
+    """Train one Transformer with label smoothing ``alpha`` on the corpus's training split,
+    through the image runs' entry helper (:func:`lsrepro.training.files.train_run`).
 
     ``recipe``: the engine form (:func:`lsrepro.translation.plan.engine_recipe`) with
     ``max_tokens``. Training pairs longer than the model's positions (``max_len - 1`` pieces) or
-    than ``max_tokens`` are left out (fairseq's ``--skip-invalid-size-inputs-valid-test``), and
+    than ``max_tokens`` are left out (:func:`~lsrepro.translation.batching.fitting_pairs`), and
     counted in the log. model.pt's metadata carries ``build_args`` (vocab size, pad id), the
     vocabulary's sha256 and the corpus digest.
     """
@@ -200,11 +195,7 @@ def train_translation_files(
     max_tokens = int(spec.extra["max_tokens"])
     max_len = int(resolve(spec.model)["max_len"])
     src_ids, tgt_ids = _encoded(voc, data, "train")
-    keep = [
-        i
-        for i, (x, y) in enumerate(zip(src_ids, tgt_ids, strict=True))
-        if len(x) + 1 <= max_len and len(y) + 1 <= max_len and len(x) + len(y) + 2 <= max_tokens
-    ]
+    keep = fitting_pairs(src_ids, tgt_ids, max_len=max_len, max_tokens=max_tokens)
     if len(keep) < len(src_ids):
         log.warning(
             "left out %d of %d training pairs longer than the model's %d positions or "
@@ -215,41 +206,44 @@ def train_translation_files(
             max_tokens,
         )
     src_ids, tgt_ids = [src_ids[i] for i in keep], [tgt_ids[i] for i in keep]
-    build_args = {"vocab_size": len(voc), "pad_id": PAD_ID}
-    model = init_model(lambda: build_model(spec.model, **build_args), seed).to(device)
-    batches = TokenBatches(src_ids, tgt_ids, max_tokens, seed=seed, device=device, **SPECIALS)
-    log.info(
-        "training %s (%d parameters) on %s %s-%s: %d pairs, %d batches of <= %d tokens per "
-        "epoch, alpha %g, seed %d, device %s, %d threads",
-        spec.model,
-        sum(p.numel() for p in model.parameters() if p.requires_grad),
-        data.name,
-        data.src_lang,
-        data.tgt_lang,
-        len(src_ids),
-        batches.batches_per_epoch,
-        max_tokens,
-        alpha,
-        seed,
-        device,
-        threads,
-    )
-    return train(
-        model=model,
+
+    def batches(model: torch.nn.Module) -> TokenBatches:
+        token_batches = TokenBatches(
+            src_ids, tgt_ids, max_tokens, seed=seed, device=device, **SPECIALS
+        )
+        log.info(
+            "training %s (%d parameters) on %s %s-%s: %d pairs, %d batches of <= %d tokens per "
+            "epoch, alpha %g, seed %d, device %s, %d threads",
+            spec.model,
+            sum(p.numel() for p in model.parameters() if p.requires_grad),
+            data.name,
+            data.src_lang,
+            data.tgt_lang,
+            len(src_ids),
+            token_batches.batches_per_epoch,
+            max_tokens,
+            alpha,
+            seed,
+            device,
+            threads,
+        )
+        return token_batches
+
+    return train_run(
+        recipe=spec,
+        build_args={"vocab_size": len(voc), "pad_id": PAD_ID},
+        seed=seed,
+        device=device,
         objective=LabelSmoothing(alpha),
         batches=batches,
-        recipe=spec,
-        seed=seed,
-        out_dir=Path(out_dir),
+        out_dir=out_dir,
         metadata={
             "corpus": data.name,
             "direction": f"{data.src_lang}-{data.tgt_lang}",
             "corpus_digest": data.digest(),
             "vocab_sha256": voc.sha256,
-            "build_args": build_args,
-            "run": run,
         },
-        device=device,
+        run=run,
         max_steps=max_steps,
     )
 
@@ -273,43 +267,6 @@ def _load_checked(
 
 
 # --- teacher-forced token calibration (Fig. 3, Table 3) -----------------------------------------
-
-
-def _report(
-    pred: TokenPredictions, *, temperature: float, bootstrap: dict[str, Any]
-) -> pd.DataFrame:
-    """Every vector metric with bootstrap intervals (over tokens) at one temperature."""
-    return calibration.calibration_report_from_vectors(
-        pred.confidence,
-        pred.correct,
-        true_logprob=-pred.nll,
-        temperature=temperature,
-        n_bins=bootstrap["n_bins"],
-        n_resamples=bootstrap["n_resamples"],
-        seed=bootstrap["seed"],
-        coverage=bootstrap["coverage"],
-        smece_resamples=bootstrap.get("smece_resamples"),
-    )
-
-
-def _point(pred: TokenPredictions, n_bins: int) -> pd.DataFrame:
-    values = {
-        "accuracy": float(pred.correct.mean()),
-        "nll": float(pred.nll.mean()),
-        "ece": calibration.ece_from_vectors(pred.confidence, pred.correct, n_bins),
-    }
-    return pd.DataFrame(
-        {
-            "metric": list(values),
-            "estimate": list(values.values()),
-            "lower": np.nan,
-            "upper": np.nan,
-            "se": np.nan,
-            "n_resamples": 0,
-            "n_bins": n_bins,
-            "n_examples": len(pred),
-        }
-    )
 
 
 def evaluate_tokens_files(
@@ -396,38 +353,16 @@ def evaluate_tokens_files(
                 device=device,
                 **SPECIALS,
             )
-        cases = [(t, "grid", preds[t]) for t in grid]
-        cases.append((fit.temperature, "fitted", preds[fit.temperature]))
-        for t, scaling, pred in cases:
-            for positions in POSITIONS:
-                p = pred if positions == "all" else pred.without_eos()
-                full = scaling == "fitted" or same_temperature(t, 1.0)
-                table = (
-                    _report(p, temperature=t, bootstrap=bootstrap) if full else _point(p, n_bins)
-                )
-                table = table.loc[table["metric"] != "temperature"]
-                # the temperature each row applies: scaling_temperature, as the image files
-                table = table.rename(columns={"temperature": "scaling_temperature"})
-                tables.append(
-                    table.assign(
-                        split=label,
-                        test_set=split,
-                        scaling_temperature=t,
-                        scaling=scaling,
-                        positions=positions,
-                    )
-                )
-                if full:
-                    b = calibration.reliability_bins_from_vectors(p.confidence, p.correct, n_bins)
-                    bins.append(
-                        b.assign(
-                            split=label,
-                            test_set=split,
-                            scaling="temperature" if scaling == "fitted" else "none",
-                            scaling_temperature=t,
-                            positions=positions,
-                        )
-                    )
+        split_rows, split_bins = token_metrics.split_tables(
+            preds,
+            grid=grid,
+            fitted=fit.temperature,
+            label=label,
+            test_set=split,
+            bootstrap=bootstrap,
+        )
+        tables += split_rows
+        bins += split_bins
         at1 = preds[next(t for t in grid if same_temperature(t, 1.0))]
         log.info(
             "%s: %d tokens (%d without EOS); T = 1: accuracy %.4f, NLL %.4f, ECE %.4f",
@@ -438,13 +373,9 @@ def evaluate_tokens_files(
             float(at1.nll.mean()),
             calibration.ece_from_vectors(at1.confidence, at1.correct, n_bins),
         )
-    front = ["split", "test_set", "scaling_temperature", "scaling", "positions", "metric"]
-    tokens = pd.concat(tables, ignore_index=True)
-    tokens = tokens[front + [c for c in tokens.columns if c not in front]]
+    tokens = token_metrics.front_first(tables, token_metrics.TOKEN_FRONT)
     write_csv(tokens, tokens_out)
-    rel = pd.concat(bins, ignore_index=True)
-    front = ["split", "test_set", "scaling", "scaling_temperature", "positions"]
-    write_csv(rel[front + [c for c in rel.columns if c not in front]], reliability_out)
+    write_csv(token_metrics.front_first(bins, token_metrics.RELIABILITY_FRONT), reliability_out)
     return tokens
 
 
@@ -667,7 +598,7 @@ def tabulate_translation(
     table3_out: Path | str,
 ) -> pd.DataFrame:
     """The stage's tables from every run's files (``runs[i]`` = the run's identifying columns,
-    :func:`lsrepro.translation.plan.run_info`; ``tokens[i]`` etc. its files).
+    :func:`lsrepro.runs.translation_run_info`; ``tokens[i]`` etc. its files).
 
     ``per_seed_out`` (read by the verdicts as ``translation_per_seed``):
     :func:`lsrepro.translation.tables.per_seed_table`; ``summary_out``:
@@ -734,39 +665,45 @@ def read_run_table(path: Path | str) -> pd.DataFrame:
     return tables.current_names(pd.read_csv(path))
 
 
-def fig4_file(
-    per_seed: Path | str, *, split: str, pdf: Path | str, png: Path | str, title: str
-) -> None:
-    """Paper Fig. 4 (BLEU and ECE vs T per model, NLL vs T) for one split of the table."""
-    long = _split_rows(per_seed, split).melt(
-        id_vars=["alpha", "seed", "scaling_temperature", "fitted"],
-        value_vars=["bleu", "ece", "nll"],
-        var_name="metric",
-        value_name="value",
-    )
-    alphas = sorted(set(long["alpha"].astype(float)))
-    positive = [a for a in alphas if a > 0]
-    ls_alpha = 0.1 if any(same_temperature(a, 0.1) for a in positive) else positive[0]
-    fig = bleu_nll_vs_temperature_figure(long, hard_alpha=0.0, ls_alpha=ls_alpha, title=title)
-    save_figure(fig, pdf, png)
+def fig4_files(
+    per_seed: Path | str, *, outputs: Mapping[str, Path | str], corpus: Mapping[str, Any]
+) -> dict[str, Figure]:
+    """Rule plot_translation: paper Fig. 4 (BLEU and ECE vs T per model, NLL vs T;
+    :func:`lsrepro.figures.translation.fig4_figure`) on val, as the paper, and on test."""
+    what = "BLEU, token ECE and NLL vs temperature"
+    return _val_and_test(per_seed, outputs, corpus, fig4_figure, what)
 
 
-def beams_figure_file(
-    per_seed: Path | str, *, split: str, pdf: Path | str, png: Path | str, title: str
-) -> None:
+def beams_figure_files(
+    per_seed: Path | str, *, outputs: Mapping[str, Path | str], corpus: Mapping[str, Any]
+) -> dict[str, Figure]:
     """Rule plot_translation_beams: BLEU and length ratio vs beam size
-    (:func:`lsrepro.figures.translation.bleu_length_vs_beam_figure`) for one split of the
+    (:func:`lsrepro.figures.translation.bleu_length_vs_beam_figure`) on val and test, from the
     beam-grid per-seed table (:func:`tabulate_translation_beams`)."""
-    save_figure(bleu_length_vs_beam_figure(_split_rows(per_seed, split), title=title), pdf, png)
+    what = "BLEU and length ratio vs beam size (T = 1)"
+    return _val_and_test(per_seed, outputs, corpus, bleu_length_vs_beam_figure, what)
 
 
-def _split_rows(per_seed: Path | str, split: str) -> pd.DataFrame:
-    """The rows of one split of a per-seed table; a split without rows is an error."""
+def _val_and_test(
+    per_seed: Path | str,
+    outputs: Mapping[str, Path | str],
+    corpus: Mapping[str, Any],
+    draw: Callable[..., Figure],
+    what: str,
+) -> dict[str, Figure]:
+    """``draw(rows of one split, title=...)`` for val (outputs ``pdf``, ``png``) and test
+    (``test_pdf``, ``test_png``) of a per-seed table; a split without rows is an error.
+    Returns the saved figures by split."""
+    name = f"{corpus['name']} {corpus['src']}-{corpus['tgt']}"
     table = pd.read_csv(per_seed)
-    table = table.loc[table["split"] == split]
-    if table.empty:
-        raise ValueError(f"{per_seed}: no rows for split {split!r}")
-    return table
+    figures = {}
+    for split, prefix in (("val", ""), ("test", "test_")):
+        rows = table.loc[table["split"] == split]
+        if rows.empty:
+            raise ValueError(f"{per_seed}: no rows for split {split!r}")
+        figures[split] = draw(rows, title=f"Transformer {name}, {split} split: {what}")
+        save_figure(figures[split], outputs[f"{prefix}pdf"], outputs[f"{prefix}png"])
+    return figures
 
 
 def fig3_file(
@@ -840,16 +777,14 @@ def translation_projection_file(
         models[role] = net, fast_path
     pieces = voc.pieces()
     encoded = {split: _encoded(voc, data, split) for split in PANEL_SPLITS}
-    if tokens is None:
-        ids = content_tokens(
-            pieces,
-            encoded["train"][1],
-            encoded["val"][1],
-            per_class=per_class,
-            specials=(*SPECIALS.values(), UNK_ID),
-        )
-    else:
-        ids = resolve_tokens(pieces, tokens)
+    ids = figure_tokens(
+        pieces,
+        encoded["train"][1],
+        encoded["val"][1],
+        tokens,
+        per_class=per_class,
+        specials=(*SPECIALS.values(), UNK_ID),
+    )
     names = [pieces[t] for t in ids]
     log.info(
         "Fig. 7 tokens (axis order): %s",

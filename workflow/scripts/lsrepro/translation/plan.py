@@ -1,15 +1,17 @@
-"""The translation stage's job grid, paths and config checks (torch-free: Snakemake imports it).
+"""The translation stage's plan: targets, inputs, params and config checks (torch-free:
+Snakemake imports it while it builds the DAG).
 
 A translation run is a :class:`lsrepro.runs.RunKey` ``(experiment, alpha, seed)`` of the config's
-``translation.experiments``; its path fragment (``{experiment}/alpha~{alpha}/seed~{seed}``) fills
-the rules' own ``{trun}`` wildcard, and every artifact lives under ``results/translation/`` so
-that no output can collide with the image stages' ``{run}`` rules:
+``translation.experiments``; its key, its ``{trun}`` wildcard and every path under
+``results/translation/`` are spelled in :mod:`lsrepro.runs` (:func:`~lsrepro.runs.translation_runs`,
+:func:`~lsrepro.runs.translation_path`, :func:`~lsrepro.runs.corpus_path`, ...). This module
+says which of them a config makes and what each rule reads:
 
-* ``results/translation/{corpus}/corpus.json.gz`` and ``vocab.model`` (one corpus per config);
-* ``results/translation/train/{trun}/model.pt`` (+ ``history.csv``, ``snapshots/``);
-* ``results/translation/evaluate/{trun}/tokens.csv``, ``temperature.json``, ``reliability.csv``,
-  ``bleu.csv``, ``hypotheses/``; ``beams.csv``, ``beam_hypotheses/`` (the beam grid ★);
-* ``results/tables/translation_*.csv``, ``results/figures/translation/``.
+* the stage's targets (tables, Figs. 3, 4 and 7, the beam grid ★): :func:`targets`;
+* the rules' inputs and params: :func:`corpus_params`, :func:`run_recipe`,
+  :func:`reliability_inputs`, :func:`projection_inputs`, ...;
+* its config checks: :func:`problems` (the section's cross-field rules) and
+  :func:`built_problems` (against the vocabulary already built).
 
 Splits: the corpus holds ``train``, ``val`` and every name in ``translation.test_splits``. In
 the tables the first test split is called ``test`` (the split the verdicts judge) and any
@@ -18,13 +20,23 @@ further one keeps its own name; the column ``test_set`` always carries the corpu
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from lsrepro.data.corpus import MULTI30K_SPLITS
 from lsrepro.models.registry import validate_model_spec
-from lsrepro.runs import RunKey, fmt_float
+from lsrepro.runs import (
+    RunKey,
+    corpus_path,
+    fmt_float,
+    translation_path,
+    translation_run_info,
+    translation_runs,
+    vocab_path,
+    vocab_record_path,
+)
 
-ROOT = "results/translation"
 MULTI30K = "multi30k"
 #: Test splits of the Multi30k task-1 release (everything but train and val).
 MULTI30K_TEST_SPLITS = tuple(s for s in MULTI30K_SPLITS if s not in ("train", "val"))
@@ -46,42 +58,11 @@ def section(config: dict[str, Any]) -> dict[str, Any]:
     return config["translation"]
 
 
-def runs(config: dict[str, Any]) -> list[RunKey]:
-    """Every (experiment, alpha, seed) of ``translation.run``, in config order."""
-    tr = section(config)
-    return [
-        RunKey(name, fmt_float(alpha), int(seed))
-        for name in tr["run"]
-        for alpha in tr["experiments"][name]["alphas"]
-        for seed in tr["experiments"][name]["seeds"]
-    ]
-
-
-def corpus_dir(config: dict[str, Any]) -> str:
-    return f"{ROOT}/{section(config)['corpus']['name']}"
-
-
-def corpus_path(config: dict[str, Any]) -> str:
-    return f"{corpus_dir(config)}/corpus.json.gz"
-
-
-def vocab_path(config: dict[str, Any]) -> str:
-    return f"{corpus_dir(config)}/vocab.model"
-
-
-def vocab_record_path(config: dict[str, Any]) -> str:
-    """The record train_vocabulary writes beside the model (lsrepro.data.vocab.save_vocab)."""
-    return f"{corpus_dir(config)}/vocab.json"
-
-
 def built_problems(config: dict[str, Any]) -> list[str]:
     """Checks against the vocabulary already built (its record, if any), before any job: a
     ``vocab.size`` below the corpus's characters, or a recipe's ``max_tokens`` below the longest
     sentence pair in this vocabulary, would otherwise fail inside a job after Snakemake had
     deleted the valid outputs the change invalidates."""
-    import json
-    from pathlib import Path
-
     tr = section(config)
     record_path = Path(vocab_record_path(config))
     if not tr["run"] or not record_path.is_file():
@@ -117,11 +98,6 @@ def built_problems(config: dict[str, Any]) -> list[str]:
     return out
 
 
-def run_path(key: RunKey, stage: str, artifact: str) -> str:
-    """``results/translation/{stage}/{fragment}/{artifact}`` (stage: train | evaluate)."""
-    return f"{ROOT}/{stage}/{key.fragment}/{artifact}"
-
-
 def corpus_splits(config: dict[str, Any]) -> list[str]:
     """Splits the corpus artifact holds: train, val, then the test splits."""
     return ["train", "val", *section(config)["test_splits"]]
@@ -142,6 +118,11 @@ def corpus_files(config: dict[str, Any]) -> list[str]:
     return [files[split][side] for split in corpus_splits(config) for side in ("src", "tgt")]
 
 
+def corpus_params(config: dict[str, Any]) -> dict[str, Any]:
+    """Rule prepare_corpus's ``corpus`` param: the config's corpus section and its splits."""
+    return {**section(config)["corpus"], "splits": corpus_splits(config)}
+
+
 def recipe(config: dict[str, Any], experiment: str) -> dict[str, Any]:
     tr = section(config)
     return tr["recipes"][tr["experiments"][experiment]["recipe"]]
@@ -157,16 +138,20 @@ def engine_recipe(recipe_cfg: dict[str, Any]) -> dict[str, Any]:
     return {**recipe_cfg, "batch_size": int(recipe_cfg["max_tokens"]), "input": None}
 
 
-def run_info(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
-    """Identifying columns of a translation run in every table."""
-    corpus = section(config)["corpus"]
-    return {
-        "experiment": key.experiment,
-        "corpus": corpus["name"],
-        "direction": f"{corpus['src']}-{corpus['tgt']}",
-        "alpha": float(key.alpha),
-        "seed": key.seed,
-    }
+def run_recipe(config: dict[str, Any], key: RunKey) -> dict[str, Any]:
+    """The engine recipe (:func:`engine_recipe`) a translation run trains with."""
+    return engine_recipe(recipe(config, key.experiment))
+
+
+def max_tokens(config: dict[str, Any], key: RunKey) -> int:
+    """Padded tokens per batch of a run's recipe (training, and the token evaluation)."""
+    return run_recipe(config, key)["max_tokens"]
+
+
+def runs_info(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every run's identifying columns (:func:`lsrepro.runs.translation_run_info`), in
+    :func:`lsrepro.runs.translation_runs` order: the tabulate rules' ``runs`` param."""
+    return [translation_run_info(config, key) for key in translation_runs(config)]
 
 
 def comparison_runs(config: dict[str, Any]) -> dict[str, RunKey] | None:
@@ -187,9 +172,65 @@ def comparison_runs(config: dict[str, Any]) -> dict[str, RunKey] | None:
     }
 
 
+def reliability_inputs(config: dict[str, Any]) -> dict[str, str]:
+    """Fig. 3's inputs: the reliability.csv of the ``hard`` and ``smooth`` comparison runs."""
+    return {
+        role: translation_path(key, "evaluate", "reliability.csv")
+        for role, key in _need(comparison_runs(config), "Fig. 3").items()
+    }
+
+
+def ls_alpha(config: dict[str, Any]) -> float:
+    """The α of Fig. 3's label-smoothed model."""
+    return float(_need(comparison_runs(config), "Fig. 3")["smooth"].alpha)
+
+
+def projection_models(config: dict[str, Any]) -> dict[str, RunKey] | None:
+    """Fig. 7's models: α = 0 and ``translation.projection.alpha`` of the first run
+    experiment, both at ``model_seed`` (as Fig. 3); None without an α = 0 / LS pair."""
+    models = comparison_runs(config)
+    if models is None:
+        return None
+    alpha = section(config)["projection"]["alpha"]
+    hard = models["hard"]
+    smooth = RunKey(hard.experiment, alpha, hard.seed)
+    if smooth not in translation_runs(config):
+        raise ValueError(
+            f"translation.projection.alpha: {alpha} is not among the alphas of translation "
+            f"experiment {hard.experiment!r} (seed {hard.seed})"
+        )
+    return {"hard": hard, "smooth": smooth}
+
+
+def projection_inputs(config: dict[str, Any]) -> dict[str, str]:
+    """Rule project_translation's inputs: both models, the corpus and the vocabulary."""
+    models = _need(projection_models(config), "Fig. 7")
+    inputs = {role: translation_path(key, "train", "model.pt") for role, key in models.items()}
+    return {**inputs, "corpus": corpus_path(config), "vocab": vocab_path(config)}
+
+
+def projection_alpha(config: dict[str, Any]) -> float:
+    """The α of Fig. 7's label-smoothed model."""
+    return float(_need(projection_models(config), "Fig. 7")["smooth"].alpha)
+
+
+def projection_max_tokens(config: dict[str, Any]) -> int:
+    """Padded tokens per forward pass of Fig. 7: the hard-target model's recipe's."""
+    return max_tokens(config, _need(projection_models(config), "Fig. 7")["hard"])
+
+
+def _need(models: dict[str, RunKey] | None, figure: str) -> dict[str, RunKey]:
+    if models is None:
+        raise ValueError(
+            f"{figure} needs an alpha 0 and a label-smoothed model of the first experiment of "
+            "translation.run at translation.model_seed"
+        )
+    return models
+
+
 def targets(config: dict[str, Any]) -> list[str]:
     """Everything the stage produces; empty when ``translation.run`` is empty."""
-    if not runs(config):
+    if not translation_runs(config):
         return []
     out = [
         "results/tables/translation_per_seed.csv",
@@ -200,12 +241,15 @@ def targets(config: dict[str, Any]) -> list[str]:
         out += ["results/figures/translation/fig4.pdf", "results/figures/translation/fig4_test.pdf"]
     if comparison_runs(config) is not None:
         out.append("results/figures/translation/fig3.pdf")
-    return out + BEAM_TARGETS
+    out += BEAM_TARGETS
+    if projection_models(config) is not None:
+        out.append("results/figures/translation/fig7.pdf")
+    return out
 
 
 def fig4_wanted(config: dict[str, Any]) -> bool:
     """Fig. 4 needs α = 0 and a positive α among the runs."""
-    alphas = {float(k.alpha) for k in runs(config)}
+    alphas = {float(k.alpha) for k in translation_runs(config)}
     return 0.0 in alphas and any(a > 0 for a in alphas)
 
 

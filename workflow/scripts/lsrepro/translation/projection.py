@@ -236,3 +236,19 @@ def resolve_tokens(pieces: Sequence[str], tokens: Sequence[str]) -> list[int]:
             f"(whole-word pieces start with {WORD_START!r}, e.g. {WORD_START}Mann)"
         )
     return [index[t] for t in names]
+
+
+def figure_tokens(
+    pieces: Sequence[str],
+    train_tgt: Sequence[Sequence[int]],
+    val_tgt: Sequence[Sequence[int]],
+    tokens: Sequence[str] | None,
+    *,
+    per_class: int,
+    specials: Sequence[int],
+) -> list[int]:
+    """Fig. 7's three piece ids in axis order: ``tokens`` by name (:func:`resolve_tokens`), or
+    for None the content-piece rule (:func:`content_tokens`)."""
+    if tokens is None:
+        return content_tokens(pieces, train_tgt, val_tgt, per_class=per_class, specials=specials)
+    return resolve_tokens(pieces, tokens)

@@ -4,13 +4,14 @@ The paper measures calibration of the Transformer on "next-token prediction with
 prefix" on the validation set. For every non-pad target position ``t`` of every sentence (the
 ``pieces + EOS`` labels of :mod:`lsrepro.translation.batching`) the model sees the source and the
 correct prefix ``BOS y_1 … y_{t-1}`` and predicts ``y_t`` over the full vocabulary (V classes;
-PAD and BOS included, as in training). At temperature T, with logits z:
+PAD and BOS included, as in training). At temperature T, with logits z, the calibration core
+(:func:`lsrepro.calibration.predictions_from_logits`, float64, the one place T is applied)
+reduces each batch's logits to the :class:`~lsrepro.calibration.TopLabel` vectors:
 
-* ``confidence`` = max_k softmax(z / T)_k                          (float64)
-* ``correct``    = argmax_k z_k == y_t                                 (bool; independent of T)
-* ``true_prob``  = softmax(z / T)_{y_t}                               (float64)
-* ``nll``        = -log softmax(z / T)_{y_t}  (nats, from log_softmax) (float64)
-* ``is_eos``     = y_t == EOS                                          (bool)
+* ``confidence`` = max_k softmax(z / T)_k
+* ``correct``    = argmax_k z_k == y_t                     (independent of T)
+* ``true_prob``  = softmax(z / T)_{y_t}; ``nll`` = -log of it (nats, kept as a log)
+* ``is_eos``     = y_t == EOS                              (bool; ours, beside the core's)
 
 Padding never enters (no IGNORE_INDEX position is reported). Logits are reduced on the model's
 device batch by batch (token-count batches of at most ``max_tokens``), so no N×V matrix exists
@@ -21,11 +22,16 @@ ordered by (sentence, position), independent of the batching.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from lsrepro.calibration.core import (
+    TopLabel,
+    concat_predictions,
+    predictions_from_logits,
+)
 from lsrepro.models.transformer import Seq2SeqTransformer
 from lsrepro.progress import progress
 from lsrepro.training.batches import IGNORE_INDEX
@@ -34,40 +40,59 @@ from lsrepro.translation.batching import length_batches, pad_batch
 
 @dataclass(frozen=True)
 class TokenPredictions:
-    """Per-position vectors (module docstring), all of length N = counted target positions.
-
-    ``sentence`` and ``position`` (int64) locate each entry: row of the split and index into
-    ``pieces + EOS``.
+    """The calibration core's :class:`~lsrepro.calibration.TopLabel` of N counted target
+    positions (``top``: confidence, correct, true-class log-probability, ``sum_k p_k^2``, all
+    float64), with what the translation stage adds: ``is_eos`` (bool), and ``sentence`` and
+    ``position`` (int64), the row of the split and the index into ``pieces + EOS`` of each entry.
     """
 
-    confidence: np.ndarray
-    correct: np.ndarray
-    true_prob: np.ndarray
-    nll: np.ndarray
+    top: TopLabel
     is_eos: np.ndarray
     sentence: np.ndarray
     position: np.ndarray
     temperature: float
 
     def __len__(self) -> int:
-        return int(self.confidence.shape[0])
+        return self.top.n
+
+    @property
+    def confidence(self) -> np.ndarray:
+        return self.top.confidence
+
+    @property
+    def correct(self) -> np.ndarray:
+        """argmax == label, bool ``(N,)`` (the core holds it as 0.0/1.0)."""
+        return self.top.correct.astype(bool)
+
+    @property
+    def true_prob(self) -> np.ndarray:
+        return self.top.true_prob
+
+    @property
+    def nll(self) -> np.ndarray:
+        """``-log p_{y_t}`` in nats, ``(N,)``."""
+        return -self.top.true_logprob
 
     def select(self, mask: np.ndarray) -> TokenPredictions:
         """The entries where ``mask`` (N,) bool is True."""
-        arrays = {
-            f.name: getattr(self, f.name)[mask] for f in fields(self) if f.name != "temperature"
-        }
-        return TokenPredictions(**arrays, temperature=self.temperature)
+        return TokenPredictions(
+            self.top.take(mask),
+            self.is_eos[mask],
+            self.sentence[mask],
+            self.position[mask],
+            self.temperature,
+        )
 
     def without_eos(self) -> TokenPredictions:
         return self.select(~self.is_eos)
 
     def summary(self) -> dict[str, float]:
-        """Token count, accuracy and mean NLL (nats) of these positions."""
+        """Token count, accuracy and mean NLL (nats) of these positions (never empty: the core's
+        vectors hold at least one entry)."""
         return {
             "tokens": len(self),
-            "accuracy": float(self.correct.mean()) if len(self) else float("nan"),
-            "nll": float(self.nll.mean()) if len(self) else float("nan"),
+            "accuracy": float(self.correct.mean()),
+            "nll": float(self.nll.mean()),
         }
 
 
@@ -104,6 +129,15 @@ def _batches(
         yield rows, src.to(device), tgt_in.to(device), tgt_out.to(device)
 
 
+def _counted(
+    model: Seq2SeqTransformer, src: torch.Tensor, tgt_in: torch.Tensor, tgt_out: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Logits (n, V) float32 and labels (n,) of one batch's counted positions (labels other
+    than IGNORE_INDEX), and their (B, T) mask."""
+    mask = tgt_out.ne(IGNORE_INDEX)
+    return model(src, tgt_in)[mask].float(), tgt_out[mask], mask
+
+
 def logit_chunks(
     model: Seq2SeqTransformer,
     src_ids: Sequence[Sequence[int]],
@@ -132,8 +166,8 @@ def logit_chunks(
             max_tokens=max_tokens,
             device=dev,
         ):
-            mask = tgt_out.ne(IGNORE_INDEX)
-            yield model(src, tgt_in)[mask].float(), tgt_out[mask]
+            logits, labels, _ = _counted(model, src, tgt_in, tgt_out)
+            yield logits, labels
 
     return stream
 
@@ -155,19 +189,21 @@ def token_predictions(
 
     Args:
         src_ids, tgt_ids: piece ids per pair, without BOS/EOS (as :meth:`Vocab.encode` returns).
-        temperatures: T > 0; logits are divided by T before the softmax.
+        temperatures: T > 0; the core divides the logits by T before the softmax.
         max_tokens: padded tokens per forward pass (bounds the (B, T, V) logits held at once).
 
     Returns:
         ``{T: TokenPredictions}`` with the entries ordered by (sentence, position).
     """
     temps = [float(t) for t in temperatures]
-    if not temps or any(not t > 0 for t in temps):
-        raise ValueError(f"temperatures must be a non-empty list of values > 0, got {temperatures}")
+    if not temps or not all(np.isfinite(t) and t > 0 for t in temps):
+        raise ValueError(
+            f"temperatures must be a non-empty list of finite values > 0, got {temperatures}"
+        )
     model.eval()
     dev = _device_of(model, device)
-    parts: dict[float, list[dict[str, torch.Tensor]]] = {t: [] for t in temps}
-    where: list[tuple[np.ndarray, np.ndarray]] = []
+    parts: dict[float, list[TopLabel]] = {t: [] for t in temps}
+    where: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     batches = _batches(
         src_ids,
         tgt_ids,
@@ -180,40 +216,26 @@ def token_predictions(
     for rows, src, tgt_in, tgt_out in progress(
         batches, "token evaluation", "sentences", len(src_ids), size=lambda b: len(b[0])
     ):
-        mask = tgt_out.ne(IGNORE_INDEX)  # (B, T)
-        logits = model(src, tgt_in)[mask].float()  # (n, V): counted positions only
-        labels = tgt_out[mask]  # (n,)
+        logits, labels, mask = _counted(model, src, tgt_in, tgt_out)  # (n, V), (n,), (B, T)
         b_idx, t_idx = mask.nonzero(as_tuple=True)
-        where.append((rows[b_idx.cpu().numpy()], t_idx.cpu().numpy()))
-        correct = logits.argmax(1).eq(labels)
-        for t in temps:
-            logp = torch.log_softmax(logits / t, dim=1)
-            parts[t].append(
-                {
-                    "max_logp": logp.max(1).values.cpu(),
-                    "true_logp": logp.gather(1, labels[:, None])[:, 0].cpu(),
-                    "correct": correct.cpu(),
-                    "is_eos": labels.eq(eos_id).cpu(),
-                }
-            )
-    sentence = np.concatenate([w[0] for w in where]).astype(np.int64)
-    position = np.concatenate([w[1] for w in where]).astype(np.int64)
+        where.append(
+            (rows[b_idx.cpu().numpy()], t_idx.cpu().numpy(), labels.eq(eos_id).cpu().numpy())
+        )
+        for t in temps:  # the core applies T, on the logits' device, in float64
+            parts[t].append(predictions_from_logits(logits, labels, t))
+    sentence, position, is_eos = (np.concatenate(v) for v in zip(*where, strict=True))
+    sentence, position = sentence.astype(np.int64), position.astype(np.int64)
     order = np.lexsort((position, sentence))
-    out = {}
-    for t in temps:
-        cat = {k: torch.cat([p[k] for p in parts[t]]).numpy()[order] for k in parts[t][0]}
-        true_logp = cat["true_logp"].astype(np.float64)
-        out[t] = TokenPredictions(
-            confidence=np.exp(cat["max_logp"].astype(np.float64)),
-            correct=cat["correct"].astype(bool),
-            true_prob=np.exp(true_logp),
-            nll=-true_logp,
-            is_eos=cat["is_eos"].astype(bool),
+    return {
+        t: TokenPredictions(
+            concat_predictions(parts[t]).take(order),
+            is_eos=is_eos.astype(bool)[order],
             sentence=sentence[order],
             position=position[order],
             temperature=t,
         )
-    return out
+        for t in temps
+    }
 
 
 def frequent_tokens(
