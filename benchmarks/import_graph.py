@@ -7,8 +7,9 @@ Prints, as Markdown:
 * **upward imports**: a module importing one that sits on a higher floor of DESIGN.md §11's
   house (goal 0). The floors, lowest first, are :data:`FLOORS`; a stage package is split in
   three floors of its own: ``<stage>.plan`` (torch-free, read by ``config``), the stage's maths
-  and ``<stage>.files`` (one function per rule). Imports within one floor are not upward;
-  imports between two stage packages on the same floor are listed as *sideways*.
+  and ``<stage>.files`` (one function per rule). Translation's maths sit one floor above the
+  other stages' maths, which it uses by design (:data:`USER_STAGES`). Imports within one floor
+  are not upward; imports between two stage packages on the same floor are listed as *sideways*.
 * **deferred imports** of ``lsrepro`` modules (an ``import`` inside a function; goal 0 except the
   documented torch-at-DAG-time ones: a comment on the import line or the line above it says
   ``DAG``);
@@ -42,6 +43,7 @@ FLOORS = (
     "artifacts",
     "engines",
     "stage maths",
+    "user maths",
     "figures",
     "stage files",
     "claims",
@@ -67,6 +69,10 @@ TOP_LEVEL = {
     "lsrepro.claims": "claims",
 }
 STAGES = ("calibration", "representation", "distillation", "information", "translation")
+#: Stages built on the others' maths (DESIGN.md §11: "Translation is a user of this machinery,
+#: not a copy: its tokens go through the same calibration core"): their maths sit on the floor
+#: above the stage maths they use.
+USER_STAGES = ("translation",)
 
 #: Modules of the layout before the move, measured where they went.
 OLD_NAMES = {
@@ -88,7 +94,8 @@ def floor(module: str) -> tuple[int, str]:
     parts = OLD_NAMES.get(module, module).split(".")
     if len(parts) > 1 and parts[1] in STAGES:
         kind = parts[2] if len(parts) > 2 else ""
-        name = {"plan": "plans", "files": "stage files"}.get(kind, "stage maths")
+        maths = "user maths" if parts[1] in USER_STAGES else "stage maths"
+        name = {"plan": "plans", "files": "stage files"}.get(kind, maths)
     else:
         top = ".".join(parts[:2])
         if top not in TOP_LEVEL:
