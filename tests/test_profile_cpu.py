@@ -1,4 +1,4 @@
-"""profiles/cpu (small CPU machines): every job on one thread, read from dry runs of the paper DAG."""
+"""profiles/cpu (small CPU machines): every job on one thread, read from a dry run."""
 
 import re
 
