@@ -1,28 +1,24 @@
 """Package a finished, judged study as a reference study: reference/<study>/ (see README.md here).
 
     python reference/ship.py --results /work/study/code/results --code /work/study/code \
-        --configfile presets/cpu_study.yaml --out reference/cpu_study
+        --configfile config.yaml presets/cpu_study.yaml presets/cpu_study_lr_grid.yaml \
+        --judged-with <commit that ran judge_claims> --out reference/cpu_study
 
 Copies claims.csv, verdicts.csv, paper_vs_ours.csv, the stage tables and the PNG figures of the
-study's results/ and writes provenance.json (lsrepro.claims.reference.ship): the commit the runs
-were made with (--code, the study's clone), the commit of this checkout (whose judge_claims wrote
-the verdicts), the config files' digest, the library versions each model.pt recorded, the
-machine and the wall time per stage (history.csv of every training, benchmark files otherwise).
+study's results/ and writes provenance.json (lsrepro.claims.reference.ship): the commit of the
+study's checkout (--code), the commit whose judge_claims wrote the verdicts (--judged-with), each
+config file's sha256, the library versions, commit, device and threads each model.pt recorded,
+the machine, the runs that failed, and the wall time per stage (history.csv of every training,
+benchmark files otherwise).
 """
 
 import argparse
-import subprocess
 from pathlib import Path
 
 import torch
 
 from lsrepro.claims.reference import ship
-
-
-def _commit(path: Path) -> str:
-    return subprocess.run(
-        ["git", "-C", str(path), "rev-parse", "HEAD"], check=True, capture_output=True, text=True
-    ).stdout.strip()
+from lsrepro.runtime import git_commit
 
 
 def main() -> None:
@@ -34,25 +30,34 @@ def main() -> None:
         type=Path,
         nargs="+",
         required=True,
-        help="the config files the study ran with, relative to --code, in order",
+        help="every config file the study ran with, relative to --code, in order",
+    )
+    ap.add_argument(
+        "--config", nargs="*", default=[], help="the --config KEY=VALUE arguments of its runs"
+    )
+    ap.add_argument(
+        "--judged-with", required=True, help="the commit whose judge_claims wrote the verdicts"
     )
     ap.add_argument("--out", type=Path, required=True, help="reference/<study>")
     args = ap.parse_args()
-    models = sorted(args.results.glob("train/**/model.pt")) + sorted(
-        args.results.glob("distill/**/model.pt")
-    )
+    models = [
+        p
+        for folder in ("train", "distill", "translation/train")
+        for p in sorted((args.results / folder).glob("**/model.pt"))
+    ]
     metadata = [torch.load(p, map_location="cpu", weights_only=False)["metadata"] for p in models]
     record = ship(
         args.results,
         args.out,
-        config_files=[args.code / "config.yaml", *(args.code / f for f in args.configfile)],
-        commit=_commit(args.code),
-        judged_with=_commit(Path(__file__).resolve().parent),
+        config_files=[args.code / f for f in args.configfile],
+        config_overrides=args.config,
+        commit=git_commit(args.code),
+        judged_with=args.judged_with,
         run_metadata=metadata,
     )
     print(
-        f"shipped {args.out}: {record['runs']['models']} models, "
-        f"{record['wall_s']['total'] / 3600:.2f} h of wall time"
+        f"shipped {args.out}: {record['runs']['models']} models, {len(record['failed_runs'])} "
+        f"failed runs, {record['wall_s']['total'] / 3600:.2f} h of wall time"
     )
 
 

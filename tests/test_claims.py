@@ -608,6 +608,12 @@ def test_scale_labels_say_reduced():
         "e": "e: reduced scale: 200 steps (reference 64000), 1 seed, eval ≤ 2000 examples"
     }
     assert scale_labels(ref | {"run": ["e"]}, ref)["e"].startswith("e: paper scale: 64000 steps")
+    # a precision other than fp32 is named (a reference study in fp32 is not quoted beside it)
+    bf16 = {"run": ["e"], "recipes": {"r": {"steps": 64000, "precision": "bf16"}}}
+    assert (
+        scale_labels(ref | bf16, ref)["e"]
+        == "e: paper scale: 64000 steps, 3 seeds, bf16, full eval splits"
+    )
     # the paper's steps and seeds but capped evaluation splits: still reduced
     capped = ref | {"run": ["e"], "evaluate": {"max_examples": 500}}
     assert scale_labels(capped, ref)["e"].startswith("e: reduced scale: 64000 steps")

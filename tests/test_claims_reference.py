@@ -1,10 +1,11 @@
 """Reference studies (lsrepro.claims.reference): the front page quotes a shipped study's verdict
-only on the same comparison at the same steps and evaluation size; shipping copies what a study
-concluded with its provenance; the studies shipped in reference/ still have the columns (and,
-re-judged by the current code, the verdicts) they were shipped with."""
+only on the same comparison at the same steps, precision and evaluation size; shipping copies
+what a study concluded with its provenance; the studies shipped in reference/ still have the
+columns the current code writes."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def test_front_page_quotes_the_reference_on_the_same_comparison_and_scale():
     table = verdict_table(mine, {"cpu_study": ref}).set_index("claim")
     assert list(table.reset_index().columns) == list(VERDICT_TABLE_COLUMNS)
     assert table.loc["C8a", "reference"] == (
-        "cpu_study: mnist_fc_ls: supported, effect -0.0213, 5/5 seeds"
+        "cpu_study: mnist_fc_ls (α = 0 vs 0.1, test): supported, effect -0.0213, 5/5 seeds"
     )
     assert table.loc["C9", "reference"] == ""
     assert table.loc["C3", "reference"] == ""
@@ -110,15 +111,34 @@ def test_front_page_quotes_every_study_and_comparison():
     mine = frame(
         claims_row("C8a"),
         claims_row("C8a", experiments="mnist_fc_dropout", verdict="supported"),
+        claims_row("C8a", settings="α = 0 vs 0.2, test"),  # a second α of one experiment
+        claims_row("C8a", settings="α = 0 vs 0.3, test", scale=np.nan),  # no scale: no match
     )
-    ref_a = frame(claims_row("C8a", verdict="supported", n_a=5, n_b=5))
+    ref_a = frame(
+        claims_row("C8a", verdict="supported", n_a=5, n_b=5),
+        claims_row("C8a", settings="α = 0 vs 0.2, test", verdict="supported", n_a=5, n_b=5),
+        claims_row("C8a", settings="α = 0 vs 0.3, test", verdict="supported", scale=np.nan),
+        claims_row("C8a", experiments="mnist_fc_dropout", verdict="not run"),  # concludes nothing
+    )
     ref_b = frame(
         claims_row("C8a", experiments="mnist_fc_dropout", verdict="contradicted", n_a=3, n_b=3)
     )
     cell = verdict_table(mine, {"a": ref_a, "b": ref_b})["reference"].iloc[0]
-    assert cell == (
-        "a: mnist_fc_ls: supported, 5/5 seeds; b: mnist_fc_dropout: contradicted, 3/3 seeds"
+    assert cell.split("; ") == [
+        "a: mnist_fc_ls (α = 0 vs 0.1, test): supported, 5/5 seeds",
+        "a: mnist_fc_ls (α = 0 vs 0.2, test): supported, 5/5 seeds",
+        "b: mnist_fc_dropout (α = 0 vs 0.1, test): contradicted, 3/3 seeds",
+    ]
+
+
+def test_a_precision_other_than_fp32_is_another_scale():
+    bf16 = PAPER_STEPS.replace("5 seeds", "5 seeds, bf16")
+    assert scale_key(bf16) != scale_key(PAPER_STEPS)
+    table = verdict_table(
+        frame(claims_row("C8a", scale=bf16)),
+        {"fp32": frame(claims_row("C8a", verdict="supported"))},
     )
+    assert table["reference"].iloc[0] == ""
 
 
 def write_claims(directory: Path, frame_: pd.DataFrame) -> Path:
@@ -156,15 +176,11 @@ def test_config_rejects_a_reference_study_without_claims(tmp_path):
 
 
 def test_training_seconds_sums_resumed_segments():
-    history = pd.DataFrame(
-        {
-            "step": [500, 1000, 1500, 1000, 1500, 2000],
-            "elapsed_s": [10.0, 20.0, 31.0, 4.0, 14.0, 25.0],
-        }
-    )
-    # killed after 31 s (its last 500 steps lost), resumed from step 500's checkpoint for 25 s
-    assert training_seconds(history) == pytest.approx(56.0)
-    assert training_seconds(history.iloc[:3]) == pytest.approx(31.0)
+    # what the loop writes: rows every 500 steps, a checkpoint at step 1000 (history saved with
+    # it); killed at step 1300 and resumed from the checkpoint, the clock restarting at 0
+    history = pd.DataFrame({"step": [500, 1000, 1500, 2000], "elapsed_s": [10.0, 20.0, 6.0, 16.0]})
+    assert training_seconds(history) == pytest.approx(36.0)  # 20 + 16: a lower bound
+    assert training_seconds(history.iloc[:2]) == pytest.approx(20.0)
     assert training_seconds(history.iloc[:0]) == 0.0
 
 
@@ -186,6 +202,14 @@ def fake_study(results: Path) -> None:
     student = results / "distill" / "s" / "teacher~t" / "T~1.0" / "seed~0"
     student.mkdir(parents=True)
     pd.DataFrame({"step": [1], "elapsed_s": [7.0]}).to_csv(student / "history.csv", index=False)
+    for path in (run, student):
+        (path / "model.pt").write_bytes(b"weights")
+    diverged = results / "logs" / "distill" / "s" / "teacher~t" / "T~1.0" / "seed~1.log"
+    diverged.parent.mkdir(parents=True)
+    diverged.write_text("step 1\nlsrepro.training.loop.DivergenceError: loss became inf\n")
+    done = results / "logs" / "train" / "mnist_fc_ls" / "alpha~0.1" / "seed~0.log"
+    done.parent.mkdir(parents=True)
+    done.write_text("fine\n")
     for rule, seconds in (("train", 999.0), ("evaluate", 1.5), ("evaluate", 2.5)):
         bench = results / "benchmarks" / rule / f"run{seconds}.tsv"
         bench.parent.mkdir(parents=True, exist_ok=True)
@@ -225,17 +249,30 @@ def test_ship_copies_verdicts_tables_figures_and_writes_provenance(tmp_path):
     assert provenance["wall_s"]["total"] == 21.0
     wall = pd.read_csv(out / "tables" / "wall_time.csv")
     assert wall.set_index("rule").loc["evaluate", "jobs"] == 2
-    assert (
-        provenance["config_digest"]
-        != ship(
-            results,
-            tmp_path / "again",
-            config_files=[config, config],
-            commit="abc",
-            judged_with="def",
-            run_metadata=meta,
-        )["config_digest"]
-    )
+    assert provenance["config_files"] == {str(config): hashlib.sha256(b"run: [a]\n").hexdigest()}
+    # every run made is reported: the diverged student (a log, no model.pt); not the finished one
+    assert provenance["failed_runs"] == [
+        {
+            "rule": "distill",
+            "run": "s/teacher~t/T~1.0/seed~1",
+            "error": "lsrepro.training.loop.DivergenceError: loss became inf",
+        }
+    ]
+
+
+def test_shipping_again_replaces_what_the_last_shipping_wrote(tmp_path):
+    results, out = tmp_path / "results", tmp_path / "reference" / "toy"
+    fake_study(results)
+    (out / "figures" / "gone").mkdir(parents=True)
+    (out / "figures" / "gone" / "old.png").write_bytes(b"old")
+    (out / "tables").mkdir()
+    (out / "tables" / "old_table.csv").write_text("x\n")
+    (out / "PLAN.md").write_text("the plan")
+    ship(results, out, config_files=[], commit="a", judged_with="b", run_metadata=[])
+    assert not (out / "figures" / "gone").exists()
+    assert not (out / "tables" / "old_table.csv").exists()
+    assert (out / "PLAN.md").read_text() == "the plan"  # not the shipping's to remove
+    assert (out / "tables" / "mnist_toy_per_seed.csv").is_file()
 
 
 def test_ship_refuses_an_unjudged_study(tmp_path):
@@ -272,20 +309,23 @@ def test_a_study_judged_twice_quotes_itself_on_every_judged_row(tmp_path):
     from test_claims import stage_files
 
     files = stage_files(tmp_path)
-    scale = {
-        "cifar10_resnet56": "cifar10_resnet56: paper scale: 64000 steps, 5 seeds, full eval splits"
+    names = {
+        name
+        for cell in judge_claims(files)["experiments"].dropna()
+        for name in str(cell).split(" vs ")
+        if name
     }
+    scale = {name: f"{name}: paper scale: 1000 steps, 5 seeds, full eval splits" for name in names}
     study = tmp_path / "reference" / "synthetic"
     study.mkdir(parents=True)
     first = judge_claims(files, scale=scale, out=study / "claims.csv")
     again = tmp_path / "verdicts.csv"
     judge_claims(files, scale=scale, verdicts_out=again, references=load_references([study]))
     table = pd.read_csv(again, keep_default_na=False).set_index("claim")
-    judged = first.loc[first["verdict"] != "not run"]
+    judged = first.loc[(first["verdict"] != "not run") & (first["scale"].fillna("") != "")]
     assert len(judged) > 20
     for row in judged.itertuples():
-        assert (
-            f"synthetic: {row.experiments}: {row.verdict}" in table.loc[row.subclaim, "reference"]
-        )
-    for sub in set(first["subclaim"]) - set(judged["subclaim"]):
+        quote = f"synthetic: {row.experiments} ({row.settings}): {row.verdict}"
+        assert quote in table.loc[row.subclaim, "reference"]
+    for sub in set(first["subclaim"]) - set(first.loc[first["verdict"] != "not run", "subclaim"]):
         assert table.loc[sub, "reference"] == ""

@@ -4,15 +4,15 @@ user's own verdicts, and how a finished study is packaged for shipping.
 A reference study is a directory holding what one pre-registered run of the workflow concluded:
 ``claims.csv``, ``verdicts.csv``, ``paper_vs_ours.csv`` (exactly as ``judge_claims`` wrote them),
 the stage tables behind them (``tables/``), its key figures (``figures/``, PNG) and
-``provenance.json`` (the code commit, the digest of the config files, torch, the machine and the
-wall time per stage).
+``provenance.json`` (the code commits, each config file's digest, the library versions, the
+machine, the runs that failed and the wall time per stage).
 
 **Matching.** The front page (:func:`lsrepro.claims.tables.verdict_table`) gives each of a
 user's comparisons the reference verdict of the same sub-claim, the same comparison
-(``experiments`` and ``settings``) and the same scale, where "same scale" means the same steps
-and evaluation size per experiment (:func:`scale_key`). The number of seeds is left out of the
-key on purpose: a user's 2-seed run at paper steps is exactly what a 5-seed reference at paper
-steps should be read beside.
+(``experiments`` and ``settings``) and the same scale, where "same scale" means the same steps,
+precision and evaluation size per experiment (:func:`scale_key`). The number of seeds is left
+out of the key on purpose: a user's 2-seed run at paper steps is exactly what a 5-seed reference
+at paper steps should be read beside.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lsrepro.aggregate import BENCHMARK_STAGES
+from lsrepro.aggregate import BENCHMARK_STAGES, benchmark_cost
 from lsrepro.claims.rules import NOT_RUN
 from lsrepro.io import write_csv, write_json
 
@@ -40,8 +40,10 @@ __all__ = [
     "load_references",
     "reference_text",
     "scale_key",
+    "failed_runs",
     "ship",
     "training_seconds",
+    "wall_time",
 ]
 
 #: The verdict tables a reference study ships at its top level (as ``judge_claims`` writes them).
@@ -52,11 +54,12 @@ PROVENANCE_KEYS: tuple[str, ...] = (
     "study",
     "commit",
     "config_files",
-    "config_digest",
+    "config_overrides",
     "versions",
     "runs",
     "machine",
     "judged_with",
+    "failed_runs",
     "wall_s",
 )
 
@@ -67,8 +70,8 @@ class ReferenceError(ValueError):
 
 def scale_key(scale: object) -> str:
     """The part of a row's scale label that must agree for a reference verdict to apply: each
-    experiment's steps and evaluation size, without its seed count and without the
-    "paper/reduced scale" word (which depends on the seed count).
+    experiment's steps, precision (named when not fp32) and evaluation size, without its seed
+    count and without the "paper/reduced scale" word (which depends on the seed count).
 
     >>> scale_key("mnist_fc_ls: reduced scale: 50000 steps, 2 seeds, full eval splits")
     'mnist_fc_ls: 50000 steps, full eval splits'
@@ -132,27 +135,26 @@ def reference_text(
     references: Mapping[str, pd.DataFrame],
 ) -> str:
     """The front page's ``reference`` cell of one sub-claim: for each of the user's comparisons
-    (rows of ``comparisons``: ``experiments``, ``settings``, ``scale``), the verdicts of every
-    reference study on the same sub-claim, comparison and scale (:func:`scale_key`) that it
-    judged ("not run" rows conclude nothing and are left out), e.g.
-    ``"cpu_study: mnist_fc_ls: supported (effect -0.21, 5 seeds)"``; "" when none applies."""
+    (rows of ``comparisons``: ``experiments``, ``settings``, ``scale``), the verdict of every
+    reference study on the same sub-claim, comparison (experiments and settings, which name the
+    comparison and hold no measured value) and scale (:func:`scale_key`) that it judged ("not
+    run" rows conclude nothing and are left out), e.g. ``"cpu_study: mnist_fc_ls (α = 0 vs 0.1,
+    test split): supported, effect -0.21, 5/5 seeds"``; "" when none applies. A row without a
+    scale matches nothing. The quoted verdict is Holm-adjusted over the reference study's own
+    claims table, not over the user's."""
     parts: list[str] = []
     for study, ref in references.items():
         mine = ref.loc[(ref["subclaim"] == subclaim) & (ref["verdict"] != NOT_RUN)]
-        if mine.empty:
-            continue
         for row in comparisons.itertuples():
-            key = (
-                str(row.experiments),
-                str(row.settings),
-                scale_key(row.scale),
-            )
+            key = (str(row.experiments), str(row.settings), scale_key(row.scale))
+            if not key[2]:
+                continue
             for r in mine.itertuples():
-                if (str(r.experiments), str(r.settings), scale_key(r.scale)) != key:
-                    continue
-                text = f"{study}: {r.experiments}: {r.verdict}{_effect(r.effect)}{_seeds(r)}"
-                if text not in parts:
-                    parts.append(text)
+                if (str(r.experiments), str(r.settings), scale_key(r.scale)) == key:
+                    parts.append(
+                        f"{study}: {r.experiments} ({r.settings}): {r.verdict}"
+                        f"{_effect(r.effect)}{_seeds(r)}"
+                    )
     return "; ".join(parts)
 
 
@@ -160,9 +162,12 @@ def reference_text(
 
 
 def training_seconds(history: pd.DataFrame) -> float:
-    """Wall seconds a training run spent, summed over its resumed segments: ``elapsed_s`` restarts
-    from 0 when a run resumes from its checkpoint, so each segment contributes its last value
-    (:data:`lsrepro.training.loop.HISTORY_FIELDS`)."""
+    """Wall seconds a training run spent, summed over its resumed segments, from its
+    ``history.csv`` (:data:`lsrepro.training.loop.HISTORY_FIELDS`; read here, torch-free):
+    ``elapsed_s`` restarts from 0 when a run resumes from its checkpoint, so each segment
+    contributes the last value it kept. A lower bound: a resumed run keeps the history saved
+    with its checkpoint, so the time between a segment's last kept row and its interruption
+    (at most one log interval after a SIGTERM checkpoint; more after a hard kill) is lost."""
     elapsed = pd.to_numeric(history["elapsed_s"], errors="coerce").to_numpy(dtype=float)
     elapsed = elapsed[~np.isnan(elapsed)]
     if elapsed.size == 0:
@@ -172,9 +177,11 @@ def training_seconds(history: pd.DataFrame) -> float:
 
 
 def wall_time(results: Path) -> pd.DataFrame:
-    """Wall seconds per stage: training and distillation from each run's ``history.csv`` (every
-    resumed segment counted), every other benchmarked rule from its Snakemake benchmark file
-    (``results/benchmarks/<rule>/...tsv``, last attempt). Columns: stage, rule, jobs, wall_s."""
+    """Wall seconds per stage and rule: training (train, distill, train_translation) from each
+    run's ``history.csv`` (every resumed segment counted, :func:`training_seconds`), every other
+    benchmarked rule from its Snakemake benchmark files (:func:`lsrepro.aggregate.benchmark_cost`:
+    the last attempt of each job). Columns: stage, rule, jobs, wall_s."""
+    columns = ["stage", "rule", "jobs", "wall_s"]
     rows = []
     trained = {"train": "train", "distill": "distill", "train_translation": "translation/train"}
     for rule, folder in trained.items():
@@ -183,40 +190,47 @@ def wall_time(results: Path) -> pd.DataFrame:
                 {
                     "stage": BENCHMARK_STAGES.get(rule, rule),
                     "rule": rule,
+                    "jobs": 1,
                     "wall_s": training_seconds(pd.read_csv(history)),
                 }
             )
+    training = pd.DataFrame(rows, columns=columns)
     bench_dir = results / "benchmarks"
-    for path in sorted(bench_dir.rglob("*.tsv")) if bench_dir.is_dir() else []:
-        rule = path.relative_to(bench_dir).parts[0]
-        if rule in trained:
-            continue
-        bench = pd.read_csv(path, sep="\t")
-        if not bench.empty:
-            rows.append(
-                {
-                    "stage": BENCHMARK_STAGES.get(rule, rule),
-                    "rule": rule,
-                    "wall_s": float(bench.iloc[-1]["s"]),
-                }
-            )
-    if not rows:
-        return pd.DataFrame(columns=["stage", "rule", "jobs", "wall_s"])
-    jobs = pd.DataFrame(rows)
+    other = benchmark_cost(bench_dir) if bench_dir.is_dir() else pd.DataFrame(columns=columns)
+    other = other.loc[~other["rule"].isin([*trained, "total"]), columns]
+    frames = [f for f in (training, other) if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
     return (
-        jobs.groupby(["stage", "rule"], sort=True)
-        .agg(jobs=("wall_s", "size"), wall_s=("wall_s", "sum"))
+        pd.concat(frames, ignore_index=True)
+        .groupby(["stage", "rule"], sort=True)
+        .agg(jobs=("jobs", "sum"), wall_s=("wall_s", "sum"))
         .reset_index()
     )
 
 
-def _digest(files: Sequence[Path]) -> str:
-    h = hashlib.sha256()
-    for path in files:
-        h.update(path.name.encode())
-        h.update(b"\0")
-        h.update(path.read_bytes())
-    return h.hexdigest()
+def failed_runs(results: Path) -> list[dict[str, str]]:
+    """Every training run of the study that has a log but no model.pt (failed, or still
+    unfinished), with the last line of its log that names an error: a study reports every run
+    it made, failures included."""
+    out = []
+    for rule, folder in (("train", "train"), ("distill", "distill")):
+        logs = results / "logs" / rule
+        for log in sorted(logs.rglob("*.log")) if logs.is_dir() else []:
+            if ".attempt~" in log.name:
+                continue
+            run = log.relative_to(logs).with_suffix("")
+            if (results / folder / run / "model.pt").is_file():
+                continue
+            errors = [ln for ln in log.read_text(errors="replace").splitlines() if "Error" in ln]
+            out.append(
+                {"rule": rule, "run": str(run), "error": errors[-1].strip() if errors else ""}
+            )
+    return out
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _distinct(metadata: Sequence[Mapping[str, Any]], key: str) -> list[Any]:
@@ -254,15 +268,18 @@ def ship(
     commit: str,
     judged_with: str,
     run_metadata: Sequence[Mapping[str, Any]],
+    config_overrides: Sequence[str] = (),
     figures: Sequence[str] = ("*.png",),
 ) -> dict[str, Any]:
     """Copy a finished study's verdicts, stage tables and figures from ``results`` (the study's
     ``results/``) to ``out`` (``reference/<study>/``) and write ``provenance.json``.
 
     Args:
-        config_files: the config files the study ran with, in order (their digest is recorded).
-        commit: the commit the study's runs were made with (its pre-registered clone).
+        config_files: every config file the study ran with, in order (each file's sha256 is
+            recorded).
+        commit: the commit of the study's code checkout (its pre-registered clone).
         judged_with: the commit whose ``judge_claims`` wrote the verdicts.
+        config_overrides: the ``--config KEY=VALUE`` arguments of the study's runs.
         run_metadata: the ``metadata`` of every trained model.pt of the study (library
             versions, code commit, device and threads each run recorded).
         figures: glob patterns (under ``results/figures``) of the figures to ship.
@@ -271,6 +288,10 @@ def ship(
         ReferenceError: a verdict table is missing (the study has not been judged).
     Returns:
         The provenance record.
+
+    What an earlier shipping wrote (the verdict tables, ``tables/``, ``figures/``,
+    ``provenance.json``) is replaced as a whole; other files of ``out`` (``PLAN.md``, scripts)
+    are kept.
     """
     results, out = Path(results), Path(out)
     tables = results / "tables"
@@ -279,7 +300,14 @@ def ship(
         raise ReferenceError(
             f"{tables}: no {', '.join(missing)}: judge the study (rule judge_claims) first"
         )
+    files = [Path(f) for f in config_files]
+    absent = [str(f) for f in files if not f.is_file()]
+    if absent:
+        raise ReferenceError(f"config files not found: {absent}")
     out.mkdir(parents=True, exist_ok=True)
+    for stale in ("tables", "figures"):
+        if (out / stale).is_dir():
+            shutil.rmtree(out / stale)
     for name in SHIPPED_TABLES:
         shutil.copyfile(tables / name, out / name)
     (out / "tables").mkdir(exist_ok=True)
@@ -294,12 +322,11 @@ def ship(
             shutil.copyfile(path, target)
     wall = wall_time(results)
     write_csv(wall, out / "tables" / "wall_time.csv")
-    files = [Path(f) for f in config_files]
     record = {
         "study": out.name,
         "commit": commit,
-        "config_files": [f.name for f in files],
-        "config_digest": _digest(files),
+        "config_files": {str(f): _sha256(f) for f in files},
+        "config_overrides": list(config_overrides),
         "versions": _distinct(run_metadata, "versions"),
         "runs": {
             "models": len(run_metadata),
@@ -309,6 +336,7 @@ def ship(
         },
         "machine": _machine(),
         "judged_with": judged_with,
+        "failed_runs": failed_runs(results),
         "wall_s": {
             "per_stage": {
                 str(stage): round(float(g["wall_s"].sum()), 1) for stage, g in wall.groupby("stage")

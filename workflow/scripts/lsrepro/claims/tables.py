@@ -638,13 +638,19 @@ def _information(per_seed, versus, reasons, scale) -> list[Verdict]:
                 def at(step: int, value: str = "mi", _c=curve) -> dict[int, float]:
                     return seeds(_c, value, "information", step=step)
 
+                # settings name the comparison only (a reference study is matched on them); the
+                # peak step is measured, so it goes with the measurements
                 tag = {
                     "experiments": experiment,
                     "scale": _scale_of(scale, experiment),
-                    "settings": f"α = {alpha:g}, steps {first}/{peak}/{last} (first/peak/last)",
+                    "settings": f"α = {alpha:g}, first/peak/last snapshot",
                 }
-                out.append(rules.c13a_rises_from_init(at(first), at(peak)).but(**tag))
-                out.append(rules.c13b_then_decreases(at(peak), at(last)).but(**tag))
+                steps = {"steps first/peak/last": f"{first}/{peak}/{last}"}
+                for v in (
+                    rules.c13a_rises_from_init(at(first), at(peak)),
+                    rules.c13b_then_decreases(at(peak), at(last)),
+                ):
+                    out.append(v.but(measured={**steps, **v.measured}, **tag))
                 pk, ls_ = at(peak), at(last)
                 drops[alpha] = {s: pk[s] - ls_[s] for s in pk if s in ls_}
                 if alpha > 0:
