@@ -43,6 +43,18 @@ def dry_run(cwd: Path, *args: str) -> Counter:
     return job_counts(proc.stdout + proc.stderr)
 
 
+def paper_dry_run_without_torch(wd: Path) -> subprocess.CompletedProcess:
+    """``snakemake -n --quiet rules`` on the shipped config in ``wd`` with ``import torch`` made
+    to fail: its job stats are the paper DAG's, and that it ran proves no torch on the way."""
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from snakemake.cli import main\n"
+        "sys.argv = ['snakemake', '-n', '--quiet', 'rules']\n"
+        "main()\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], cwd=wd, capture_output=True, text=True)
+
+
 def fresh_copy(wd: Path) -> Path:
     """The shipped workflow files, as in a fresh clone (no results/)."""
     for name in SHIPPED:
