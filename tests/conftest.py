@@ -35,3 +35,13 @@ def synthetic_run(tmp_path_factory):
     planned = dry_run(wd, *SYNTHETIC_CONFIG)
     snakemake("--cores", "2", *SYNTHETIC_CONFIG, cwd=wd)
     return wd, planned
+
+
+@pytest.fixture(scope="session")
+def paper_dag(tmp_path_factory):
+    """The paper DAG's dry run (``-n --quiet rules``, shipped config) in a fresh copy, with
+    ``import torch`` made to fail (workflow_runs.paper_dry_run_without_torch), once per session:
+    test_workflow reads its job counts, test_config that it ran without torch."""
+    from workflow_runs import fresh_copy, paper_dry_run_without_torch
+
+    return paper_dry_run_without_torch(fresh_copy(tmp_path_factory.mktemp("paper_dag")))

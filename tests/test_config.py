@@ -3,7 +3,6 @@ before any job with a message that names its key (or its file and line)."""
 
 import copy
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from lsrepro.config import (
     validate_config,
 )
 from lsrepro.data.images import CIFAR10_CLASSES
-from workflow_runs import fresh_copy, snakemake
+from workflow_runs import fresh_copy, in_parallel, snakemake
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -367,34 +366,48 @@ def test_dataset_class_names():
 # --- end to end: the run stops before any job --------------------------------------------------
 
 
+STOPPING = [
+    pytest.param(
+        "recipes:\n  resnet56:\n    steps: 20.0\n",
+        "recipes.resnet56.steps: 20.0 is not of type 'integer'",
+        id="float_steps",
+    ),
+    pytest.param(
+        "recipes:\n  mlp1200:\n    model: {name: mlp, hidden: [1200, 1200], depth: 56}\n",
+        "recipes.mlp1200.model.depth: model 'mlp' takes no argument 'depth'",
+        id="model_argument",
+    ),
+    pytest.param(
+        "recipes:\n  mlp1200:\n    steps: 20\n    steps: 30\n",
+        "bad.yaml:4: duplicate key 'steps'",
+        id="duplicate_key",
+    ),
+    pytest.param(
+        "mirror: no-such-mirror\n",
+        "mirror: directory no-such-mirror does not exist",
+        id="missing_mirror",
+    ),
+]
+
+
 @pytest.fixture(scope="module")
-def workflow_copy(tmp_path_factory) -> Path:
-    return fresh_copy(tmp_path_factory.mktemp("workflow"))
+def stopped(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProcess]]:
+    """Per STOPPING overlay: a fresh workflow copy and ``snakemake -n --configfile bad.yaml``
+    run in it with the overlay as bad.yaml, one per core at a time (workflow_runs.in_parallel:
+    each is mostly snakemake's start-up)."""
+
+    def one(i_overlay: tuple[int, str]) -> tuple[str, tuple[Path, subprocess.CompletedProcess]]:
+        i, overlay = i_overlay
+        wd = fresh_copy(tmp_path_factory.mktemp(f"workflow{i}"))
+        (wd / "bad.yaml").write_text(overlay)
+        return overlay, (wd, snakemake("-n", "--configfile", "bad.yaml", cwd=wd, check=False))
+
+    return dict(in_parallel(one, enumerate(param.values[0] for param in STOPPING)))
 
 
-@pytest.mark.parametrize(
-    "overlay, message",
-    [
-        (
-            "recipes:\n  resnet56:\n    steps: 20.0\n",
-            "recipes.resnet56.steps: 20.0 is not of type 'integer'",
-        ),
-        (
-            "recipes:\n  mlp1200:\n    model: {name: mlp, hidden: [1200, 1200], depth: 56}\n",
-            "recipes.mlp1200.model.depth: model 'mlp' takes no argument 'depth'",
-        ),
-        (
-            "recipes:\n  mlp1200:\n    steps: 20\n    steps: 30\n",
-            "bad.yaml:4: duplicate key 'steps'",
-        ),
-        ("mirror: no-such-mirror\n", "mirror: directory no-such-mirror does not exist"),
-    ],
-    ids=["float_steps", "model_argument", "duplicate_key", "missing_mirror"],
-)
-def test_snakemake_stops_before_any_job(workflow_copy, overlay, message):
-    bad = workflow_copy / "bad.yaml"
-    bad.write_text(overlay)
-    proc = snakemake("-n", "--configfile", "bad.yaml", cwd=workflow_copy, check=False)
+@pytest.mark.parametrize("overlay, message", STOPPING)
+def test_snakemake_stops_before_any_job(stopped, overlay, message):
+    workflow_copy, proc = stopped[overlay]
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert message in output, output
@@ -402,16 +415,10 @@ def test_snakemake_stops_before_any_job(workflow_copy, overlay, message):
     assert not (workflow_copy / "results").exists()
 
 
-def test_dag_is_built_without_torch(tmp_path):
-    """The paper DAG's dry run with ``import torch`` made to fail: nothing on the way needs it."""
-    code = (
-        "import sys; sys.modules['torch'] = None\n"
-        "from snakemake.cli import main\n"
-        "sys.argv = ['snakemake', '-n', '--quiet', 'rules']\n"
-        "main()\n"
-    )
-    wd = fresh_copy(tmp_path)
-    proc = subprocess.run([sys.executable, "-c", code], cwd=wd, capture_output=True, text=True)
+def test_dag_is_built_without_torch(paper_dag):
+    """The paper DAG's dry run with ``import torch`` made to fail: nothing on the way needs it
+    (conftest.paper_dag: the same run test_workflow counts the paper DAG's jobs of)."""
+    proc = paper_dag
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "train " in proc.stdout + proc.stderr
 

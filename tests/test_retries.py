@@ -3,6 +3,8 @@ attempt's log. Real snakemake runs: a tiny workflow whose jobs behave like the p
 (preempted: exit 75 after a checkpoint; divergence: an uncaught error), and the project's own
 train rule diverging on the synthetic data."""
 
+import shutil
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -61,19 +63,22 @@ Path(snakemake.output[0]).write_text("done")
 """
 
 
-@pytest.fixture
-def tiny(tmp_path) -> Path:
-    (tmp_path / "Snakefile").write_text(SNAKEFILE)
-    (tmp_path / "job.py").write_text(textwrap.dedent(JOB))
-    return tmp_path
-
-
 def run(wd: Path, *args: str):
     return snakemake("--cores", "1", "--keep-going", "--retries", "2", *args, cwd=wd, check=False)
 
 
-def test_only_what_a_retry_can_fix_is_retried_and_every_log_is_kept(tiny):
-    proc = run(tiny)
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """The tiny workflow run once for the module: the first test reads it, the second goes on
+    from a copy of it (each of its jobs starts a Python that imports torch: not cheap)."""
+    wd = tmp_path_factory.mktemp("tiny")
+    (wd / "Snakefile").write_text(SNAKEFILE)
+    (wd / "job.py").write_text(textwrap.dedent(JOB))
+    return wd, run(wd)
+
+
+def test_only_what_a_retry_can_fix_is_retried_and_every_log_is_kept(first_run):
+    tiny, proc = first_run
     assert proc.returncode != 0  # the diverging job fails
     runs = {n: int((tiny / f"{n}.runs").read_text()) for n in ("preempted", "diverges", "flaky")}
     # Preempted (exit 75) and a transient error are retried and finish on the second attempt;
@@ -95,8 +100,8 @@ def test_only_what_a_retry_can_fix_is_retried_and_every_log_is_kept(tiny):
     assert str(Path("logs/diverges.attempt~1.log")) in last
 
 
-def test_a_new_run_tries_again_after_the_cause_is_fixed(tiny):
-    run(tiny)
+def test_a_new_run_tries_again_after_the_cause_is_fixed(first_run, tmp_path):
+    tiny = Path(shutil.copytree(first_run[0], tmp_path / "tiny"))  # after the failed run
     job = tiny / "job.py"
     job.write_text(job.read_text().replace('name == "diverges"', "False"))
     proc = run(tiny)

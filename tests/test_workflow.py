@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workflow_runs import dry_run, fresh_copy, snakemake
+from workflow_runs import dry_run, in_parallel, job_counts, snakemake
 
 
 def expected_jobs(
@@ -104,8 +104,11 @@ def test_lint_is_silent():
     assert "Lints for" not in proc.stdout + proc.stderr
 
 
-def test_paper_dag_dry_run(tmp_path):
-    assert dry_run(fresh_copy(tmp_path)) == PAPER_JOBS
+def test_paper_dag_dry_run(paper_dag):
+    """The paper DAG (conftest.paper_dag: the dry run that test_config also reads, run with
+    ``import torch`` made to fail, which builds the same DAG as without)."""
+    assert paper_dag.returncode == 0, paper_dag.stdout + paper_dag.stderr
+    assert job_counts(paper_dag.stdout + paper_dag.stderr) == PAPER_JOBS
 
 
 def test_bad_config_fails_before_any_job(tmp_path):
@@ -239,124 +242,143 @@ def changed(workdir: Path, tmp_path: Path, change: str) -> Counter:
     return dry_run(workdir, "--configfile", "synthetic.yaml", str(extra))
 
 
+CHANGES = [
+    pytest.param(  # a new alpha: its chain and the aggregates, nothing else
+        "experiments: {cifar10_alexnet: {alphas: [0.0, 0.1, 0.05]}}",
+        {**dict.fromkeys(CHAIN, 1), **AGGREGATES, **FIG5_AGGREGATES},  # AlexNet: Fig. 5
+        id="add-alpha",
+    ),
+    pytest.param(  # a new seed for two alphas
+        "experiments: {cifar10_alexnet: {seeds: [0, 1]}}",
+        {**dict.fromkeys(CHAIN, 2), **AGGREGATES, **FIG5_AGGREGATES},
+        id="add-seed",
+    ),
+    pytest.param(  # one recipe: its 2 direct runs, the 6 students that use it, what reads them
+        "recipes: {alexnet_tf: {steps: 7}}",
+        {
+            **dict.fromkeys(CHAIN, 2),
+            **{rule: 2 + 6 for rule in STUDENT_CHAIN[1:]},
+            "distill": 6,
+            **AGGREGATES,
+            **FIG5_AGGREGATES,
+            "plot_reliability": 1,
+            "project_penultimate": 2,
+        },
+        id="change-recipe",
+    ),
+    pytest.param(  # a deliberate re-training after a change in package code
+        "recipes: {mlp1200: {version: 2}}",
+        {  # teacher B, its cached outputs, its student and the MNIST toy table
+            **dict.fromkeys(CHAIN, 1),
+            **{rule: 1 + 1 for rule in STUDENT_CHAIN[1:]},
+            "distill": 1,
+            "cache_teacher_outputs": 1,
+            "tabulate_mnist_toy": 1,
+            **AGGREGATES,
+            "plot_reliability": 1,
+            "project_penultimate": 2,
+        },
+        id="bump-recipe-version",
+    ),
+    pytest.param(  # a calibration setting: calibration only, no training or inference
+        "calibration: {n_bins: 10}",
+        {  # 12 direct runs and 8 students
+            "fit_temperature": 20,
+            "calibration_metrics": 20,
+            "tabulate_calibration": 1,
+            "plot_calibration_vs_alpha": 6,
+            "plot_reliability": 4,
+            "judge_claims": 1,
+            "tabulate_cost": 1,
+            "all": 1,
+        },
+        id="calibration-setting",
+    ),
+    pytest.param(  # a figure setting: that figure only
+        "calibration: {figures: {cifar10_alexnet: {alpha: 0.1, hard: cifar10_resnet56,"
+        " smooth: cifar10_resnet56}}}",
+        {"plot_reliability": 1, "judge_claims": 1, "tabulate_cost": 1, "all": 1},
+        id="figure-setting",
+    ),
+    pytest.param(  # a representation setting: representation only
+        "representation: {per_class: 2}",
+        {
+            "measure_geometry": 12,
+            "tabulate_geometry": 1,
+            "plot_geometry_vs_alpha": 6,
+            "project_penultimate": 8,
+            "judge_claims": 1,
+            "tabulate_cost": 1,
+            "all": 1,
+        },
+        id="representation-setting",
+    ),
+    pytest.param(  # an evaluation setting: inference and everything after it, no training
+        "evaluate: {sample_seed: 1}",
+        {  # no training and no teacher re-cached (its outputs do not depend on evaluate.*)
+            **{rule: 20 for rule in CHAIN[1:-1]},
+            "measure_geometry": 12,
+            **AGGREGATES,
+            **FIG5_AGGREGATES,
+            "tabulate_mnist_toy": 1,
+            "plot_reliability": 4,
+            "project_penultimate": 8,
+        },
+        id="evaluate-setting",
+    ),
+    pytest.param(  # a new temperature for the hard-target teacher: only those students
+        "distillation: {students: {cifar10_alexnet_kd: {grid: ["
+        "{teacher_alphas: [0.0], temperatures: [1.0, 4.0, 2.0]},"
+        " {teacher_alphas: [0.1], temperatures: [1.0]}]}}}",
+        {
+            **{rule: 2 for rule in STUDENT_CHAIN},  # 2 seeds, no teacher re-cached
+            "tabulate_calibration": 1,
+            "plot_calibration_vs_alpha": 6,
+            **FIG5_AGGREGATES,
+        },
+        id="add-temperature",
+    ),
+    pytest.param(  # an information setting: the MI curves and what reads them, no training
+        "information: {draws: 4}",
+        {
+            "estimate_information": 4,
+            "tabulate_information": 1,
+            "plot_information": 1,
+            "relate_information_to_distillation": 1,
+            "judge_claims": 1,
+            "tabulate_cost": 1,
+            "all": 1,
+        },
+        id="information-setting",
+    ),
+    pytest.param(  # where the data comes from is not what it is: nothing re-runs
+        "mirror: /somewhere/else",
+        {},
+        id="move-mirror",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def changed_dags(completed, tmp_path_factory) -> dict[str, Counter | AssertionError]:
+    """Each of CHANGES' dry runs (``changed``), one per core at a time: a dry run is mostly
+    snakemake's start-up on one core and writes nothing (no lock in a dry run), so they can
+    share the synthetic run's directory. A failed dry run is kept for its own test to raise."""
+
+    def one(i_change: tuple[int, str]) -> tuple[str, Counter | AssertionError]:
+        i, change = i_change
+        try:
+            return change, changed(completed, tmp_path_factory.mktemp(f"change{i}"), change)
+        except AssertionError as error:
+            return change, error
+
+    return dict(in_parallel(one, enumerate(param.values[0] for param in CHANGES)))
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "change, expected",
-    [
-        pytest.param(  # a new alpha: its chain and the aggregates, nothing else
-            "experiments: {cifar10_alexnet: {alphas: [0.0, 0.1, 0.05]}}",
-            {**dict.fromkeys(CHAIN, 1), **AGGREGATES, **FIG5_AGGREGATES},  # AlexNet: Fig. 5
-            id="add-alpha",
-        ),
-        pytest.param(  # a new seed for two alphas
-            "experiments: {cifar10_alexnet: {seeds: [0, 1]}}",
-            {**dict.fromkeys(CHAIN, 2), **AGGREGATES, **FIG5_AGGREGATES},
-            id="add-seed",
-        ),
-        pytest.param(  # one recipe: its 2 direct runs, the 6 students that use it, what reads them
-            "recipes: {alexnet_tf: {steps: 7}}",
-            {
-                **dict.fromkeys(CHAIN, 2),
-                **{rule: 2 + 6 for rule in STUDENT_CHAIN[1:]},
-                "distill": 6,
-                **AGGREGATES,
-                **FIG5_AGGREGATES,
-                "plot_reliability": 1,
-                "project_penultimate": 2,
-            },
-            id="change-recipe",
-        ),
-        pytest.param(  # a deliberate re-training after a change in package code
-            "recipes: {mlp1200: {version: 2}}",
-            {  # teacher B, its cached outputs, its student and the MNIST toy table
-                **dict.fromkeys(CHAIN, 1),
-                **{rule: 1 + 1 for rule in STUDENT_CHAIN[1:]},
-                "distill": 1,
-                "cache_teacher_outputs": 1,
-                "tabulate_mnist_toy": 1,
-                **AGGREGATES,
-                "plot_reliability": 1,
-                "project_penultimate": 2,
-            },
-            id="bump-recipe-version",
-        ),
-        pytest.param(  # a calibration setting: calibration only, no training or inference
-            "calibration: {n_bins: 10}",
-            {  # 12 direct runs and 8 students
-                "fit_temperature": 20,
-                "calibration_metrics": 20,
-                "tabulate_calibration": 1,
-                "plot_calibration_vs_alpha": 6,
-                "plot_reliability": 4,
-                "judge_claims": 1,
-                "tabulate_cost": 1,
-                "all": 1,
-            },
-            id="calibration-setting",
-        ),
-        pytest.param(  # a figure setting: that figure only
-            "calibration: {figures: {cifar10_alexnet: {alpha: 0.1, hard: cifar10_resnet56,"
-            " smooth: cifar10_resnet56}}}",
-            {"plot_reliability": 1, "judge_claims": 1, "tabulate_cost": 1, "all": 1},
-            id="figure-setting",
-        ),
-        pytest.param(  # a representation setting: representation only
-            "representation: {per_class: 2}",
-            {
-                "measure_geometry": 12,
-                "tabulate_geometry": 1,
-                "plot_geometry_vs_alpha": 6,
-                "project_penultimate": 8,
-                "judge_claims": 1,
-                "tabulate_cost": 1,
-                "all": 1,
-            },
-            id="representation-setting",
-        ),
-        pytest.param(  # an evaluation setting: inference and everything after it, no training
-            "evaluate: {sample_seed: 1}",
-            {  # no training and no teacher re-cached (its outputs do not depend on evaluate.*)
-                **{rule: 20 for rule in CHAIN[1:-1]},
-                "measure_geometry": 12,
-                **AGGREGATES,
-                **FIG5_AGGREGATES,
-                "tabulate_mnist_toy": 1,
-                "plot_reliability": 4,
-                "project_penultimate": 8,
-            },
-            id="evaluate-setting",
-        ),
-        pytest.param(  # a new temperature for the hard-target teacher: only those students
-            "distillation: {students: {cifar10_alexnet_kd: {grid: ["
-            "{teacher_alphas: [0.0], temperatures: [1.0, 4.0, 2.0]},"
-            " {teacher_alphas: [0.1], temperatures: [1.0]}]}}}",
-            {
-                **{rule: 2 for rule in STUDENT_CHAIN},  # 2 seeds, no teacher re-cached
-                "tabulate_calibration": 1,
-                "plot_calibration_vs_alpha": 6,
-                **FIG5_AGGREGATES,
-            },
-            id="add-temperature",
-        ),
-        pytest.param(  # an information setting: the MI curves and what reads them, no training
-            "information: {draws: 4}",
-            {
-                "estimate_information": 4,
-                "tabulate_information": 1,
-                "plot_information": 1,
-                "relate_information_to_distillation": 1,
-                "judge_claims": 1,
-                "tabulate_cost": 1,
-                "all": 1,
-            },
-            id="information-setting",
-        ),
-        pytest.param(  # where the data comes from is not what it is: nothing re-runs
-            "mirror: /somewhere/else",
-            {},
-            id="move-mirror",
-        ),
-    ],
-)
-def test_a_config_change_schedules_exactly_what_it_touches(completed, tmp_path, change, expected):
-    assert changed(completed, tmp_path, change) == Counter(expected)
+@pytest.mark.parametrize("change, expected", CHANGES)
+def test_a_config_change_schedules_exactly_what_it_touches(changed_dags, change, expected):
+    scheduled = changed_dags[change]
+    if isinstance(scheduled, AssertionError):  # that dry run failed: its output
+        raise scheduled
+    assert scheduled == Counter(expected)

@@ -1,10 +1,12 @@
 """Running copies of the workflow in tests: a fresh copy, synthetic inputs, snakemake itself."""
 
+import os
 import re
 import shutil
 import subprocess
 import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lsrepro.data.images import CIFAR10_CLASSES
@@ -41,6 +43,25 @@ def dry_run(cwd: Path, *args: str) -> Counter:
     if "Nothing to be done" in proc.stdout + proc.stderr:
         return Counter()
     return job_counts(proc.stdout + proc.stderr)
+
+
+def in_parallel(fn, items) -> list:
+    """``[fn(item) for item in items]``, one item per core at a time: for snakemake runs that
+    each keep one core busy (a dry run is mostly snakemake's start-up) and write apart."""
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(fn, items))
+
+
+def paper_dry_run_without_torch(wd: Path) -> subprocess.CompletedProcess:
+    """``snakemake -n --quiet rules`` on the shipped config in ``wd`` with ``import torch`` made
+    to fail: its job stats are the paper DAG's, and that it ran proves no torch on the way."""
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from snakemake.cli import main\n"
+        "sys.argv = ['snakemake', '-n', '--quiet', 'rules']\n"
+        "main()\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], cwd=wd, capture_output=True, text=True)
 
 
 def fresh_copy(wd: Path) -> Path:
