@@ -703,3 +703,13 @@ def test_c13e_reads_the_information_vs_distillation_writer(tmp_path):
     ref = sps.spearmanr(table["mi_final_mean"], table["student_val_accuracy_mean"]).statistic
     assert row["effect"] == pytest.approx(ref) and ref > 0
     assert "val_accuracy at T = 1" in row["settings"]
+    # the row carries the scale of the MI runs (a verdict always names its scale)
+    label = f"{EXP}: paper scale: 64000 steps, 5 seeds, full eval splits"
+    with_mi = judge_claims(
+        {
+            "information_vs_distillation": versus,
+            "information_per_seed": write(tmp_path, "i", info_table(0.64, 0.713)),
+        },
+        scale={EXP: label},
+    ).set_index("subclaim")
+    assert with_mi.loc["C13e", "scale"] == label

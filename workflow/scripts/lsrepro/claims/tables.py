@@ -619,6 +619,7 @@ def _fig5(frame, reason, scale) -> list[Verdict]:
 
 def _information(per_seed, versus, reasons, scale) -> list[Verdict]:
     out: list[Verdict] = []
+    mi_experiments = [] if per_seed is None else sorted(per_seed["experiment"].unique())
     if per_seed is None:
         out += [rules.missing(s, reasons[0]) for s in ("C13a", "C13b", "C13c", "C13d")]
     else:
@@ -686,6 +687,8 @@ def _information(per_seed, versus, reasons, scale) -> list[Verdict]:
                 experiments="teachers of Fig. 5",
                 settings=f"teacher α ∈ {sorted(round(a, 3) for a in versus['teacher_alpha'])}, "
                 f"{versus['accuracy'].iloc[0]} at T = 1",
+                # the scale of the MI runs (the teachers whose MI is correlated)
+                scale=_scale_of(scale, *mi_experiments),
             )
         )
     return out
