@@ -58,6 +58,7 @@ def test_reliability_diagram_draws_the_bins_weighted_by_count():
     np.testing.assert_allclose(scaled.get_xydata(), [[0.3, 0.3], [0.7, 0.7]])
     np.testing.assert_allclose(smooth.get_xydata(), [[0.6, 0.6], [0.8, 396 / 495]])
     assert hard.get_label().startswith("hard targets") and scaled.get_marker() == "x"
+    assert hard.get_linestyle() == "-" and scaled.get_linestyle() == "--"  # same colour
     assert smooth.get_label().startswith("label smoothing (α = 0.1)")
     # every non-empty bin is a circle; the one-example bin is drawn, small and open
     xy, sizes, face = _bin_circles(top, 0)
@@ -75,6 +76,9 @@ def test_reliability_diagram_draws_the_bins_weighted_by_count():
     # histogram: the fraction of examples per bin on the 15 equal-width bins
     steps = [p for p in bottom.patches if hasattr(p, "get_data")]
     assert len(steps) == 3
+    # the scaled curve's histogram shares the hard curve's colour, so it is dashed
+    assert steps[0].get_linestyle() == "-" and steps[1].get_linestyle() == "--"
+    assert steps[0].get_edgecolor() == steps[1].get_edgecolor()
     values, edges, _ = steps[0].get_data()
     np.testing.assert_allclose(edges, np.linspace(0, 1, N_BINS + 1))
     expected = np.zeros(N_BINS)

@@ -129,7 +129,8 @@ def reliability_diagram(
     example does not weigh like a bin of thousands; the line joins only bins holding at least
     ``min_count`` examples, the others are open circles off the line (one example moves a bin's
     accuracy by ``1 / count``). Bottom: fraction of examples in each confidence bin, one step
-    outline per curve.
+    outline per curve. A curve drawn with markers (the temperature-scaled one, which shares its
+    colour with the unscaled curve) is dashed in both panels.
 
     Args:
         curves: the curves to draw (e.g. :func:`fig2_curves`), all with the same bins.
@@ -155,11 +156,15 @@ def reliability_diagram(
             conf, acc = b["mean_confidence"].to_numpy(), b["accuracy"].to_numpy()
             full, joined = count > 0, count >= min_count
             label = curve.label if curve.ece is None else f"{curve.label}, ECE {curve.ece:.3f}"
+            # a curve drawn with markers (the temperature-scaled one) shares its colour with the
+            # unscaled curve: dashed, in the diagram, its legend entry and the histogram
+            style = "--" if curve.marker else "-"
             top.plot(
                 conf[joined],
                 acc[joined],
                 color=curve.color,
                 marker=curve.marker or None,
+                linestyle=style,
                 label=label,
             )
             share = count / max(int(count.sum()), 1)
@@ -176,7 +181,7 @@ def reliability_diagram(
                 clip_on=False,  # a bin at accuracy 1.0 or 0.0 shows as a whole circle
             )
             edges = np.append(b["lower"].to_numpy(), b["upper"].to_numpy()[-1])
-            bottom.stairs(share, edges, color=curve.color, linewidth=1.2)
+            bottom.stairs(share, edges, color=curve.color, linewidth=1.2, linestyle=style)
         grey = "0.35"
         top.plot([], [], "o", color=grey, alpha=0.5, markersize=7, label="circle area ∝ examples")
         top.plot(
