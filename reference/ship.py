@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from lsrepro.claims.reference import ship
+from lsrepro.claims.reference import TRAINED_RULES, ship
 from lsrepro.runtime import git_commit
 
 
@@ -42,7 +42,7 @@ def main() -> None:
     args = ap.parse_args()
     models = [
         p
-        for folder in ("train", "distill", "translation/train")
+        for folder in TRAINED_RULES.values()
         for p in sorted((args.results / folder).glob("**/model.pt"))
     ]
     metadata = [torch.load(p, map_location="cpu", weights_only=False)["metadata"] for p in models]

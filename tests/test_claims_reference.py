@@ -210,6 +210,15 @@ def fake_study(results: Path) -> None:
     done = results / "logs" / "train" / "mnist_fc_ls" / "alpha~0.1" / "seed~0.log"
     done.parent.mkdir(parents=True)
     done.write_text("fine\n")
+    # a Transformer whose training was stopped (log, no model) and one that finished
+    for seed, finished in ((0, True), (1, False)):
+        log = results / "logs" / "train_translation" / "m" / f"seed~{seed}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text("OSError: disk full\n" if not finished else "done\n")
+        if finished:
+            model = results / "translation" / "train" / "m" / f"seed~{seed}" / "model.pt"
+            model.parent.mkdir(parents=True)
+            model.write_bytes(b"weights")
     for rule, seconds in (("train", 999.0), ("evaluate", 1.5), ("evaluate", 2.5)):
         bench = results / "benchmarks" / rule / f"run{seconds}.tsv"
         bench.parent.mkdir(parents=True, exist_ok=True)
@@ -256,7 +265,8 @@ def test_ship_copies_verdicts_tables_figures_and_writes_provenance(tmp_path):
             "rule": "distill",
             "run": "s/teacher~t/T~1.0/seed~1",
             "error": "lsrepro.training.loop.DivergenceError: loss became inf",
-        }
+        },
+        {"rule": "train_translation", "run": "m/seed~1", "error": "OSError: disk full"},
     ]
 
 

@@ -371,15 +371,18 @@ def _triplet_problems(dataset: str, triplets: dict[str, list[str]]) -> list[str]
 
 
 def reference_study_problems(config: dict[str, Any], workflow_dir: Path | str) -> list[str]:
+    """``reference_studies`` that hold no claims.csv, or two that share a name (the front page
+    names each study by its directory)."""
     problems = []
-    for i, directory in enumerate(reference_study_dirs(config, workflow_dir)):
+    dirs = reference_study_dirs(config, workflow_dir)
+    for i, directory in enumerate(dirs):
         claims = directory / "claims.csv"
         if not claims.is_file():
             problems.append(
                 f"reference_studies[{i}]: {directory} holds no claims.csv (a shipped reference "
                 f"study: reference/README.md)"
             )
-    names = [d.name for d in reference_study_dirs(config, workflow_dir)]
+    names = [d.name for d in dirs]
     if len(set(names)) != len(names):
         problems.append(f"reference_studies: two studies share a directory name ({names})")
     return problems

@@ -36,6 +36,7 @@ from lsrepro.io import write_csv, write_json
 __all__ = [
     "PROVENANCE_KEYS",
     "SHIPPED_TABLES",
+    "TRAINED_RULES",
     "ReferenceError",
     "load_references",
     "reference_text",
@@ -62,6 +63,15 @@ PROVENANCE_KEYS: tuple[str, ...] = (
     "failed_runs",
     "wall_s",
 )
+
+
+#: Training rules -> the folder of ``results/`` holding each run's model.pt and history.csv
+#: (their logs: ``results/logs/<rule>/<run>.log``).
+TRAINED_RULES: dict[str, str] = {
+    "train": "train",
+    "distill": "distill",
+    "train_translation": "translation/train",
+}
 
 
 class ReferenceError(ValueError):
@@ -183,8 +193,7 @@ def wall_time(results: Path) -> pd.DataFrame:
     the last attempt of each job). Columns: stage, rule, jobs, wall_s."""
     columns = ["stage", "rule", "jobs", "wall_s"]
     rows = []
-    trained = {"train": "train", "distill": "distill", "train_translation": "translation/train"}
-    for rule, folder in trained.items():
+    for rule, folder in TRAINED_RULES.items():
         for history in sorted((results / folder).rglob("history.csv")):
             rows.append(
                 {
@@ -197,7 +206,7 @@ def wall_time(results: Path) -> pd.DataFrame:
     training = pd.DataFrame(rows, columns=columns)
     bench_dir = results / "benchmarks"
     other = benchmark_cost(bench_dir) if bench_dir.is_dir() else pd.DataFrame(columns=columns)
-    other = other.loc[~other["rule"].isin([*trained, "total"]), columns]
+    other = other.loc[~other["rule"].isin([*TRAINED_RULES, "total"]), columns]
     frames = [f for f in (training, other) if len(f)]
     if not frames:
         return pd.DataFrame(columns=columns)
@@ -214,7 +223,7 @@ def failed_runs(results: Path) -> list[dict[str, str]]:
     unfinished), with the last line of its log that names an error: a study reports every run
     it made, failures included."""
     out = []
-    for rule, folder in (("train", "train"), ("distill", "distill")):
+    for rule, folder in TRAINED_RULES.items():
         logs = results / "logs" / rule
         for log in sorted(logs.rglob("*.log")) if logs.is_dir() else []:
             if ".attempt~" in log.name:
