@@ -9,7 +9,8 @@ study's results/ and writes provenance.json (lsrepro.claims.reference.ship): the
 study's checkout (--code), the commit whose judge_claims wrote the verdicts (--judged-with), each
 config file's sha256, the library versions, commit, device and threads each model.pt recorded,
 the machine, the runs that failed, and the wall time per stage (history.csv of every training,
-benchmark files otherwise).
+benchmark files otherwise, and per experiment for training), then FINDINGS.md from the shipped
+tables (lsrepro.claims.findings): the verdict table README's "What we found" quotes.
 """
 
 import argparse

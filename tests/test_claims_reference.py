@@ -189,6 +189,9 @@ def fake_study(results: Path) -> None:
     tables.mkdir(parents=True)
     for name in SHIPPED_TABLES:
         pd.DataFrame({"x": [1]}).to_csv(tables / name, index=False)
+    frame(claims_row("C8a", verdict="supported", n_a=5, n_b=5)).to_csv(
+        tables / "claims.csv", index=False
+    )
     pd.DataFrame({"y": [2]}).to_csv(tables / "mnist_toy_per_seed.csv", index=False)
     figs = results / "figures" / "reliability"
     figs.mkdir(parents=True)
@@ -258,6 +261,17 @@ def test_ship_copies_verdicts_tables_figures_and_writes_provenance(tmp_path):
     assert provenance["wall_s"]["total"] == 21.0
     wall = pd.read_csv(out / "tables" / "wall_time.csv")
     assert wall.set_index("rule").loc["evaluate", "jobs"] == 2
+    # per experiment (training rules only): the run's first path component under its folder
+    assert provenance["wall_s"]["training_per_experiment"] == {"s": 7.0, "mnist_fc_ls": 10.0}
+    per_experiment = pd.read_csv(out / "tables" / "training_time.csv").set_index("experiment")
+    assert per_experiment.loc["mnist_fc_ls", ["rule", "runs", "wall_s"]].tolist() == [
+        "train",
+        1,
+        10.0,
+    ]
+    # the generated summary: the one judged comparison, decided on 5 seeds
+    findings = (out / "FINDINGS.md").read_text()
+    assert "1 of 1 sub-claims decided on at least 5 seeds per side" in findings
     assert provenance["config_files"] == {str(config): hashlib.sha256(b"run: [a]\n").hexdigest()}
     # every run made is reported: the diverged student (a log, no model.pt); not the finished one
     assert provenance["failed_runs"] == [

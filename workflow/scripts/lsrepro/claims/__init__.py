@@ -33,6 +33,8 @@ The decision procedure (issue 18; a pre-registered study is judged with exactly 
 * :mod:`lsrepro.claims.power` — the measured operating characteristics.
 * :mod:`lsrepro.claims.reference` — shipped reference studies: quoted on the front page,
   packaged by ``reference/ship.py``.
+* :mod:`lsrepro.claims.findings` — a shipped study's findings in Markdown (``FINDINGS.md``, the
+  README's "What we found" tables).
 """
 
 # No eager imports: the workflow imports lsrepro.claims.scale while building the DAG, which must

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from lsrepro.aggregate import BENCHMARK_STAGES, benchmark_cost
+from lsrepro.claims.findings import FINDINGS_FILE, findings_markdown
 from lsrepro.claims.rules import NOT_RUN
 from lsrepro.io import write_csv, write_json
 
@@ -44,6 +45,7 @@ __all__ = [
     "failed_runs",
     "ship",
     "training_seconds",
+    "training_time",
     "wall_time",
 ]
 
@@ -186,12 +188,9 @@ def training_seconds(history: pd.DataFrame) -> float:
     return float(elapsed[restarts].sum() + elapsed[-1])
 
 
-def wall_time(results: Path) -> pd.DataFrame:
-    """Wall seconds per stage and rule: training (train, distill, train_translation) from each
-    run's ``history.csv`` (every resumed segment counted, :func:`training_seconds`), every other
-    benchmarked rule from its Snakemake benchmark files (:func:`lsrepro.aggregate.benchmark_cost`:
-    the last attempt of each job). Columns: stage, rule, jobs, wall_s."""
-    columns = ["stage", "rule", "jobs", "wall_s"]
+def _training_runs(results: Path) -> pd.DataFrame:
+    """One row per training run of ``results`` (every history.csv of a training rule): stage,
+    rule, experiment (the run's first path component), jobs (1), wall_s."""
     rows = []
     for rule, folder in TRAINED_RULES.items():
         for history in sorted((results / folder).rglob("history.csv")):
@@ -199,11 +198,32 @@ def wall_time(results: Path) -> pd.DataFrame:
                 {
                     "stage": BENCHMARK_STAGES.get(rule, rule),
                     "rule": rule,
+                    "experiment": history.relative_to(results / folder).parts[0],
                     "jobs": 1,
                     "wall_s": training_seconds(pd.read_csv(history)),
                 }
             )
-    training = pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=["stage", "rule", "experiment", "jobs", "wall_s"])
+
+
+def training_time(results: Path) -> pd.DataFrame:
+    """Training wall seconds per experiment (every run's resumed segments summed,
+    :func:`training_seconds`): columns rule, experiment, runs, wall_s, wall_s_max."""
+    runs = _training_runs(results)
+    return (
+        runs.groupby(["rule", "experiment"], sort=True)
+        .agg(runs=("jobs", "sum"), wall_s=("wall_s", "sum"), wall_s_max=("wall_s", "max"))
+        .reset_index()
+    )
+
+
+def wall_time(results: Path) -> pd.DataFrame:
+    """Wall seconds per stage and rule: training (train, distill, train_translation) from each
+    run's ``history.csv`` (every resumed segment counted, :func:`training_seconds`), every other
+    benchmarked rule from its Snakemake benchmark files (:func:`lsrepro.aggregate.benchmark_cost`:
+    the last attempt of each job). Columns: stage, rule, jobs, wall_s."""
+    columns = ["stage", "rule", "jobs", "wall_s"]
+    training = _training_runs(results)[columns]
     bench_dir = results / "benchmarks"
     other = benchmark_cost(bench_dir) if bench_dir.is_dir() else pd.DataFrame(columns=columns)
     other = other.loc[~other["rule"].isin([*TRAINED_RULES, "total"]), columns]
@@ -293,6 +313,9 @@ def ship(
             versions, code commit, device and threads each run recorded).
         figures: glob patterns (under ``results/figures``) of the figures to ship.
 
+    Also writes ``tables/training_time.csv`` (:func:`training_time`) and ``FINDINGS.md``
+    (:func:`lsrepro.claims.findings.findings_markdown` of the shipped tables).
+
     Raises:
         ReferenceError: a verdict table is missing (the study has not been judged).
     Returns:
@@ -331,6 +354,8 @@ def ship(
             shutil.copyfile(path, target)
     wall = wall_time(results)
     write_csv(wall, out / "tables" / "wall_time.csv")
+    per_experiment = training_time(results)
+    write_csv(per_experiment, out / "tables" / "training_time.csv")
     record = {
         "study": out.name,
         "commit": commit,
@@ -350,8 +375,12 @@ def ship(
             "per_stage": {
                 str(stage): round(float(g["wall_s"].sum()), 1) for stage, g in wall.groupby("stage")
             },
+            "training_per_experiment": {
+                str(r.experiment): round(float(r.wall_s), 1) for r in per_experiment.itertuples()
+            },
             "total": round(float(wall["wall_s"].sum()), 1) if len(wall) else 0.0,
         },
     }
     write_json(out / "provenance.json", record)
+    (out / FINDINGS_FILE).write_text(findings_markdown(out), encoding="utf-8")
     return record

@@ -1,0 +1,166 @@
+"""The generated summaries of a shipped study (lsrepro.claims.findings): counts worked out by hand
+on a small claims table, the exact Markdown of a row, and the README's copy of every shipped
+study's verdict table, which must be what the shipped tables say."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lsrepro.claims.findings import (
+    findings_markdown,
+    findings_table,
+    scales,
+    toy_table,
+    verdict_counts,
+)
+from lsrepro.claims.tables import CLAIMS_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def row(subclaim: str, verdict: str, n_a: float, n_b: float, **kw) -> dict:
+    out = dict.fromkeys(CLAIMS_COLUMNS, np.nan)
+    out.update(
+        claim=subclaim[:2],
+        subclaim=subclaim,
+        extension=False,
+        experiments="mnist_fc_ls",
+        settings="α = 0 vs 0.1, test split",
+        scale="mnist_fc_ls: paper scale: 50000 steps, 5 seeds, full eval splits",
+        rule=f"rule of {subclaim}",
+        measured=f"measured {subclaim}",
+        verdict_raw=verdict,
+        verdict=verdict,
+        n_a=n_a,
+        n_b=n_b,
+    )
+    out.update(kw)
+    return out
+
+
+def table(*rows: dict) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=list(CLAIMS_COLUMNS))
+
+
+CLAIMS = table(
+    row("C8a", "supported", 5, 5),
+    row("C8a", "contradicted", 3, 3, experiments="mnist_fc_dropout vs mnist_fc_ls"),
+    row("C1a", "supported", 5, 0, settings="α = 0.1, train split"),  # one-sample: one side
+    row("C2a", "inconclusive", 5, 5),
+    row("C5b", "not run", np.nan, np.nan),
+    row("C11a", "contradicted", 5, 5, scale="mnist_fc_dropout: paper scale: 50000 steps, 5 seeds"),
+)
+
+
+def test_counts_worked_out_by_hand():
+    assert verdict_counts(CLAIMS) == {
+        "comparisons": 5,
+        "supported": 2,
+        "contradicted": 2,
+        "inconclusive": 1,
+        "not_run": 1,
+        "subclaims": 4,  # C8a, C1a, C2a, C11a
+        "subclaims_decided": 3,  # C8a (its 5-seed row), C1a, C11a; not C8a's 3-seed row alone
+        "min_seeds": 5,
+    }
+    # with the 5-seed C8a row gone, C8a's only decided row has 3 seeds: no longer counted
+    assert verdict_counts(CLAIMS.drop(index=0))["subclaims_decided"] == 2
+    assert verdict_counts(CLAIMS.drop(index=0), min_seeds=3)["subclaims_decided"] == 3
+
+
+def test_a_row_reads_exactly():
+    one = table(
+        row(
+            "C8b",
+            "inconclusive",
+            5,
+            5,
+            extension=True,
+            verdict_raw="supported",
+            effect=-0.0123,
+            ci90_low=-0.02,
+            ci90_high=-0.005,
+            effect_sd=-1.5,
+            measured="ECE | LS = 0.01",
+            paper="Table 3",
+        ),
+        row("C5b", "not run", np.nan, np.nan),
+    )
+    lines = findings_table(one).splitlines()
+    assert len(lines) == 3  # header, rule, one judged row: "not run" is left out
+    assert lines[2] == (
+        "| C8b ★ | mnist_fc_ls; α = 0 vs 0.1, test split | rule of C8b | ECE / LS = 0.01 | "
+        "-0.0123 [-0.02, -0.005] (-1.5 sd) | 5/5 | inconclusive (alone: supported) | Table 3 |"
+    )
+    decided = findings_table(table(row("C11a", "contradicted", 5, 5, effect=0.5)))
+    assert "| +0.5 | 5/5 | **contradicted** |" in decided
+
+
+def test_scales_name_each_experiment_once_in_order():
+    both = "mnist_fc_ls: paper scale: 50000 steps, 5 seeds; b: reduced scale: 10 steps, 2 seeds"
+    claims = table(row("C1b", "supported", 5, 5, scale=both), *CLAIMS.to_dict("records"))
+    assert scales(claims) == [
+        "mnist_fc_ls: paper scale: 50000 steps, 5 seeds",
+        "b: reduced scale: 10 steps, 2 seeds",
+        "mnist_fc_dropout: paper scale: 50000 steps, 5 seeds",
+    ]
+
+
+def test_toy_table_beside_the_paper():
+    toy = pd.DataFrame(
+        {
+            "role": ["teacher_A", "student_alone"],
+            "description": ["teacher A", "student alone"],
+            "experiment": ["mnist_fc_dropout", "mnist_fc_student"],
+            "n": [5, 1],
+            "mean_pct": [0.712, 1.7],
+            "ci_lower_pct": [0.65, np.nan],
+            "ci_upper_pct": [0.774, np.nan],
+            "min_pct": [0.66, 1.7],
+            "max_pct": [0.77, 1.7],
+            "paper_pct": [0.67, np.nan],
+        }
+    )
+    lines = toy_table(toy).splitlines()
+    assert lines[2] == (
+        "| teacher A | mnist_fc_dropout | 5 | 0.712 [0.65, 0.774] | 0.66–0.77 | 0.67 |"
+    )
+    assert lines[3] == "| student alone | mnist_fc_student | 1 | 1.7 | 1.7–1.7 | — |"
+
+
+def test_findings_of_a_study_directory(tmp_path):
+    study = tmp_path / "toy_study"
+    study.mkdir()
+    CLAIMS.to_csv(study / "claims.csv", index=False)
+    text = findings_markdown(study)
+    assert text.startswith("# toy_study: what the study found")
+    assert "3 of 4 sub-claims decided on at least 5 seeds per side" in text
+    assert "2 supported, 2 contradicted, 1 inconclusive" in text
+    assert findings_table(CLAIMS) in text
+    assert "MNIST toy" not in text  # no tables/mnist_toy.csv
+
+
+SHIPPED = sorted(p.parent for p in (ROOT / "reference").glob("*/claims.csv"))
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+MARKED = re.findall(r"<!-- findings: (\S+) -->\n(.*?)<!-- /findings -->", README, flags=re.S)
+
+
+def test_readme_quotes_only_shipped_studies():
+    """A README findings block names a shipped study (a study directory with claims.csv)."""
+    shipped = {p.name for p in SHIPPED}
+    assert {name for name, _ in MARKED} <= shipped
+
+
+@pytest.mark.parametrize("study", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_readme_verdict_table_is_the_shipped_one(study):
+    """README, "What we found": the verdict table of each shipped study is the one its
+    claims.csv gives (regenerate it with lsrepro.claims.findings after shipping again)."""
+    blocks = {name: body for name, body in MARKED}
+    assert study.name in blocks, f"README has no findings block for {study.name}"
+    assert findings_table(pd.read_csv(study / "claims.csv")) in blocks[study.name]
+    assert (study / "FINDINGS.md").read_text(encoding="utf-8") == findings_markdown(study)
