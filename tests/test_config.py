@@ -31,6 +31,7 @@ SHIPPED = [
     ("config.yaml", "presets/mnist_toy.yaml", "presets/mnist_all_train.yaml"),
     ("config.yaml", "presets/cpu_study.yaml"),
     ("config.yaml", "presets/cpu_study.yaml", "presets/cpu_study_lr_grid.yaml"),
+    ("config.yaml", "presets/cpu_study_cifar.yaml"),
 ]
 
 
