@@ -713,3 +713,20 @@ def test_c13e_reads_the_information_vs_distillation_writer(tmp_path):
         scale={EXP: label},
     ).set_index("subclaim")
     assert with_mi.loc["C13e", "scale"] == label
+
+
+@pytest.mark.parametrize(
+    ("alphas", "preferred", "expected"),
+    [
+        ([0.0, 0.05, 0.1, 0.3], None, 0.1),  # the paper's α when trained
+        ([0.0, 0.3, 0.05], None, 0.05),  # else the smallest positive, whatever the order
+        ([0.0, 0.05, 0.1], 0.05, 0.05),  # a configured α first (CIFAR-100's Fig. 2 uses 0.05)
+        ([0.0, 0.3, 0.1], 0.05, 0.1),  # a configured α that was not trained falls back
+        ([0.0, 0.1 + 1e-12], None, 0.1 + 1e-12),  # read back from a CSV: equal within atol
+        ([0.0], None, None),
+        ([], 0.1, None),
+    ],
+)
+def test_comparison_alpha(alphas, preferred, expected):
+    """The one rule (paper.comparison_alpha) the verdict pairs, Fig. 3's models and Fig. 4 share."""
+    assert paper.comparison_alpha(alphas, preferred) == expected

@@ -12,11 +12,14 @@ The CIFAR numbers are on the paper's 10k held-out validation split of the CIFAR 
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
     "FIG1_ALPHA",
+    "comparison_alpha",
     "FIG4_STATEMENTS",
     "FIG5_BEST_TEACHER_ALPHA",
     "FIG5_STATEMENTS",
@@ -101,6 +104,30 @@ MNIST_TOY_BETA = 0.6  # student loss 0.4 CE(hard) + 0.6 * 1/2 ||z_s - z_t||^2
 
 #: Fig. 1: the label-smoothing models are trained with alpha = 0.1.
 FIG1_ALPHA = 0.1
+
+
+def comparison_alpha(
+    alphas: Iterable[float], preferred: float | None = None, atol: float = 1e-9
+) -> float | None:
+    """The label-smoothing α set beside α = 0 when only some were trained: ``preferred`` if
+    trained, else the paper's 0.1 (Figs. 1-4, Table 3 but CIFAR-100), else the smallest
+    positive α; None when no positive α was trained. Equality within ``atol`` (α read back
+    from a table).
+
+    >>> comparison_alpha([0.0, 0.05, 0.1]), comparison_alpha([0.0, 0.3, 0.05])
+    (0.1, 0.05)
+    >>> comparison_alpha([0.0, 0.05, 0.1], preferred=0.05), comparison_alpha([0.0])
+    (0.05, None)
+    """
+    positive = sorted(float(a) for a in alphas if a > 0)
+    for wanted in (preferred, FIG1_ALPHA):
+        if wanted is None:
+            continue
+        match = [a for a in positive if math.isclose(a, wanted, rel_tol=0.0, abs_tol=atol)]
+        if match:
+            return match[0]
+    return positive[0] if positive else None
+
 
 #: Fig. 4 (Transformer EN-DE): the statements of the text and caption; no numbers are printed.
 FIG4_STATEMENTS: tuple[str, ...] = (

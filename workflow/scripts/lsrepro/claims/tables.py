@@ -79,13 +79,9 @@ def _default_pairs(frame: pd.DataFrame, preferred: Callable[[str], float | None]
     pairs = {}
     for experiment in sorted(frame["experiment"].unique()):
         alphas = _alphas(frame, experiment)
-        positive = [a for a in alphas if a > 0]
-        if not _has(alphas, 0.0) or not positive:
+        alpha = paper.comparison_alpha(alphas, preferred(experiment), atol=ATOL)
+        if not _has(alphas, 0.0) or alpha is None:
             continue
-        alpha = next(
-            (a for a in (preferred(experiment), 0.1) if a is not None and _has(positive, a)),
-            positive[0],
-        )
         pairs[experiment] = {"hard": experiment, "smooth": experiment, "alpha": alpha}
     return pairs
 
@@ -395,10 +391,9 @@ def _translation(frame, reason, split, scale=None) -> list[Verdict]:
         "translation_per_seed",
     )
     frame = frame.assign(fitted=frame["fitted"].astype(str).str.lower().isin(["true", "1"]))
-    positive = sorted({float(a) for a in frame["alpha"] if a > 0})
-    if not _has(frame["alpha"].astype(float).tolist(), 0.0) or not positive:
+    alpha = paper.comparison_alpha(frame["alpha"].astype(float), atol=ATOL)
+    if not _has(frame["alpha"].astype(float).tolist(), 0.0) or alpha is None:
         return [rules.missing(s, "translation table lacks α = 0 or a positive α") for s in subs]
-    alpha = 0.1 if _has(positive, 0.1) else positive[0]
     on_split = frame.loc[frame["split"] == split]
     grid = on_split.loc[~on_split["fitted"]]
     fitted = on_split.loc[on_split["fitted"]]

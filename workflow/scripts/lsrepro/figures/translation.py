@@ -26,6 +26,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from lsrepro.paper import comparison_alpha
+
 __all__ = ["bleu_length_vs_beam_figure", "bleu_nll_vs_temperature_figure", "fig4_figure"]
 
 _BLUE, _RED = "#1f77b4", "#d62728"
@@ -186,11 +188,9 @@ def fig4_figure(per_seed: pd.DataFrame, *, title: str | None = None) -> Figure:
         var_name="metric",
         value_name="value",
     )
-    positive = [a for a in sorted(set(long["alpha"].astype(float))) if a > 0]
-    if not positive:
+    ls_alpha = comparison_alpha(set(long["alpha"].astype(float)))
+    if ls_alpha is None:
         raise ValueError("Fig. 4 needs a label-smoothed net (alpha > 0); the table has none")
-    paper = [a for a in positive if np.isclose(a, 0.1, rtol=0.0, atol=1e-9)]
-    ls_alpha = 0.1 if paper else positive[0]
     return bleu_nll_vs_temperature_figure(long, hard_alpha=0.0, ls_alpha=ls_alpha, title=title)
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from lsrepro.data.corpus import MULTI30K_SPLITS
 from lsrepro.models.registry import validate_model_spec
+from lsrepro.paper import comparison_alpha
 from lsrepro.runs import (
     RunKey,
     corpus_path,
@@ -156,16 +157,16 @@ def runs_info(config: dict[str, Any]) -> list[dict[str, Any]]:
 
 def comparison_runs(config: dict[str, Any]) -> dict[str, RunKey] | None:
     """The three models of the Fig. 3 reliability diagram: the first run experiment's α = 0 and
-    its smallest positive α, both at ``model_seed``; None when either is not configured."""
+    α (:func:`lsrepro.paper.comparison_alpha`: 0.1, else the smallest positive α), both at
+    ``model_seed``; None when either is not configured."""
     tr = section(config)
     if not tr["run"]:
         return None
     name = tr["run"][0]
     exp = tr["experiments"][name]
-    positive = sorted(a for a in exp["alphas"] if a > 0)
-    if 0.0 not in exp["alphas"] or not positive or tr["model_seed"] not in exp["seeds"]:
+    ls_alpha = comparison_alpha(exp["alphas"])
+    if 0.0 not in exp["alphas"] or ls_alpha is None or tr["model_seed"] not in exp["seeds"]:
         return None
-    ls_alpha = 0.1 if 0.1 in positive else positive[0]
     return {
         "hard": RunKey(name, "0.0", tr["model_seed"]),
         "smooth": RunKey(name, fmt_float(ls_alpha), tr["model_seed"]),
