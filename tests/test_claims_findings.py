@@ -14,6 +14,7 @@ import pytest
 from lsrepro.claims.findings import (
     findings_markdown,
     findings_table,
+    paper_table,
     scales,
     toy_table,
     verdict_counts,
@@ -164,3 +165,40 @@ def test_readme_verdict_table_is_the_shipped_one(study):
     assert study.name in blocks, f"README has no findings block for {study.name}"
     assert findings_table(pd.read_csv(study / "claims.csv")) in blocks[study.name]
     assert (study / "FINDINGS.md").read_text(encoding="utf-8") == findings_markdown(study)
+
+
+def test_paper_table_shows_measured_rows_beside_the_paper():
+    rows = pd.DataFrame(
+        {
+            "source": ["Table 2", "Table 2", "Table 3"],
+            "quantity": ["top-1 accuracy", "top-1 accuracy", "baseline ECE"],
+            "dataset": ["CIFAR-10", "CIFAR-100", "ImageNet"],
+            "architecture": ["AlexNet", "ResNet-56", "Inception-v4"],
+            "setting": ["α = 0", "α = 0", "α = 0, T = 1"],
+            "unit": ["%", "%", "fraction"],
+            "paper": [86.8, 72.1, 0.071],
+            "paper_pm": [0.2, 0.3, np.nan],
+            "val_mean": [42.95, np.nan, np.nan],
+            "val_low": [41.5, np.nan, np.nan],
+            "val_high": [44.25, np.nan, np.nan],
+            "val_n": [5, 0, 0],
+            "test_mean": [43.1, np.nan, np.nan],
+            "test_low": [np.nan, np.nan, np.nan],
+            "test_high": [np.nan, np.nan, np.nan],
+            "test_n": [1, 0, 0],
+        }
+    )
+    lines = paper_table(rows).splitlines()
+    assert len(lines) == 3  # the rows nothing was measured for are left out
+    assert lines[2] == (
+        "| Table 2 | top-1 accuracy (%) | CIFAR-10 AlexNet | α = 0 | 86.8 ± 0.2 | "
+        "42.95 [41.5, 44.25] (n=5) | 43.1 (n=1) |"
+    )
+
+
+def test_a_table_without_a_needed_column_is_named(tmp_path):
+    study = tmp_path / "s"
+    study.mkdir()
+    CLAIMS.drop(columns=["verdict_raw"]).to_csv(study / "claims.csv", index=False)
+    with pytest.raises(ValueError, match=r"claims.csv: missing columns \['verdict_raw'\]"):
+        findings_markdown(study)

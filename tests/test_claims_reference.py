@@ -192,6 +192,7 @@ def fake_study(results: Path) -> None:
     frame(claims_row("C8a", verdict="supported", n_a=5, n_b=5)).to_csv(
         tables / "claims.csv", index=False
     )
+    pd.DataFrame(columns=list(PAPER_COLUMNS)).to_csv(tables / "paper_vs_ours.csv", index=False)
     pd.DataFrame({"y": [2]}).to_csv(tables / "mnist_toy_per_seed.csv", index=False)
     figs = results / "figures" / "reliability"
     figs.mkdir(parents=True)

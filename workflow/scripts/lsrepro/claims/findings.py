@@ -7,6 +7,7 @@ hand (``tests/test_claims_findings.py`` checks the README's copy against the shi
   the effect with its 90 % interval, the verdict (Holm-adjusted, and the raw test where they
   differ) and what the paper reports.
 * :func:`scales` — the scale each experiment was judged at (steps, seeds, evaluation size).
+* :func:`paper_table` — the paper's Table 2/3 and §4 numbers beside ours (``paper_vs_ours.csv``).
 * :func:`toy_table` — the MNIST toy table (``tables/mnist_toy.csv``) beside the paper's numbers.
 * :func:`findings_markdown` — all of the above for one study directory.
 """
@@ -24,6 +25,7 @@ __all__ = [
     "FINDINGS_FILE",
     "findings_markdown",
     "findings_table",
+    "paper_table",
     "scales",
     "toy_table",
     "verdict_counts",
@@ -42,10 +44,10 @@ def _num(value: object) -> float:
     return x
 
 
-def _fmt(x: float, signed: bool = True) -> str:
+def _fmt(x: float, signed: bool = True, digits: int = 3) -> str:
     if math.isnan(x):
         return ""
-    return f"{x:+.3g}" if signed else f"{x:.3g}"
+    return f"{x:+.{digits}g}" if signed else f"{x:.{digits}g}"
 
 
 def _cell(text: object) -> str:
@@ -172,11 +174,74 @@ def toy_table(toy: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _mean_ci(row: pd.Series, split: str) -> str:
+    n = _num(row[f"{split}_n"])
+    if math.isnan(n) or n < 1:
+        return ""
+    text = _fmt(_num(row[f"{split}_mean"]), signed=False, digits=4)
+    low, high = _num(row[f"{split}_low"]), _num(row[f"{split}_high"])
+    if not (math.isnan(low) or math.isnan(high)):
+        text += f" [{_fmt(low, signed=False, digits=4)}, {_fmt(high, signed=False, digits=4)}]"
+    return f"{text} (n={int(n)})"
+
+
+def paper_table(paper_vs_ours: pd.DataFrame) -> str:
+    """The rows of ``paper_vs_ours.csv`` the study measured (a validation or test value): the
+    paper's number (± its spread where printed) beside our mean and 95 % interval over seeds."""
+    lines = [
+        "| source | quantity | model | setting | paper | ours, validation | ours, test |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for _, row in paper_vs_ours.iterrows():
+        val, test = _mean_ci(row, "val"), _mean_ci(row, "test")
+        if not (val or test):
+            continue
+        paper = _fmt(_num(row["paper"]), signed=False)
+        pm = _num(row["paper_pm"])
+        if paper and not math.isnan(pm):
+            paper += f" ± {_fmt(pm, signed=False)}"
+        unit = _cell(row["unit"])
+        cells = [
+            _cell(row["source"]),
+            _cell(row["quantity"]) + (f" ({unit})" if unit else ""),
+            f"{_cell(row['dataset'])} {_cell(row['architecture'])}",
+            _cell(row["setting"]),
+            paper,
+            val,
+            test,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+_CLAIMS_NEEDED = (
+    "subclaim", "extension", "experiments", "settings", "scale", "rule", "measured", "effect",
+    "effect_sd", "ci90_low", "ci90_high", "n_a", "n_b", "verdict_raw", "verdict", "paper",
+)  # fmt: skip
+_PAPER_NEEDED = (
+    "source", "quantity", "dataset", "architecture", "setting", "unit", "paper", "paper_pm",
+    *(f"{split}_{c}" for split in ("val", "test") for c in ("mean", "low", "high", "n")),
+)  # fmt: skip
+_TOY_NEEDED = (
+    "description", "experiment", "n", "mean_pct", "ci_lower_pct", "ci_upper_pct", "min_pct",
+    "max_pct", "paper_pct",
+)  # fmt: skip
+
+
+def _read(path: Path, needed: tuple[str, ...]) -> pd.DataFrame:
+    frame = pd.read_csv(path)
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: missing columns {missing} (ship the study again)")
+    return frame
+
+
 def findings_markdown(study: Path | str, min_seeds: int = 5) -> str:
     """The whole summary of one shipped study directory (``claims.csv``, and
-    ``tables/mnist_toy.csv`` when it has one): counts, verdict table, scales, toy table."""
+    ``paper_vs_ours.csv`` and ``tables/mnist_toy.csv`` when it has them): counts, verdict
+    table, scales, the paper's numbers beside ours, toy table."""
     study = Path(study)
-    claims = pd.read_csv(study / "claims.csv")
+    claims = _read(study / "claims.csv", _CLAIMS_NEEDED)
     c = verdict_counts(claims, min_seeds)
     parts = [
         f"# {study.name}: what the study found\n",
@@ -191,7 +256,10 @@ def findings_markdown(study: Path | str, min_seeds: int = 5) -> str:
         "Scale of each experiment:\n",
         "\n".join(f"- {s}" for s in scales(claims)) + "\n",
     ]
+    paper = study / "paper_vs_ours.csv"
+    if paper.is_file():
+        parts += ["## The paper's numbers beside ours\n", paper_table(_read(paper, _PAPER_NEEDED))]
     toy = study / "tables" / "mnist_toy.csv"
     if toy.is_file():
-        parts += ["## MNIST toy (paper §4), test error\n", toy_table(pd.read_csv(toy))]
+        parts += ["## MNIST toy (paper §4), test error\n", toy_table(_read(toy, _TOY_NEEDED))]
     return "\n".join(parts)
