@@ -4,7 +4,6 @@ study's verdict table, which must be what the shipped tables say."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +11,14 @@ import pandas as pd
 import pytest
 
 from lsrepro.claims.findings import (
+    FINDINGS_FILE,
     findings_markdown,
     findings_table,
     paper_table,
+    readme_problems,
+    row_seeds,
     scales,
+    study_findings,
     toy_table,
     verdict_counts,
 )
@@ -74,6 +77,17 @@ def test_counts_worked_out_by_hand():
     assert verdict_counts(CLAIMS.drop(index=0), min_seeds=3)["subclaims_decided"] == 3
 
 
+def test_seeds_of_a_row_come_from_its_scale_not_from_points_of_a_trend():
+    one_seed = "cifar10_resnet56: reduced scale: 200 steps, 1 seed; cifar10_alexnet: 2 seeds"
+    # a Spearman trend over 7 teacher alphas at 1 seed: 7 points, 1 seed
+    trend = row("C12a", "supported", 7, 0, scale=one_seed)
+    assert row_seeds(pd.Series(trend)) == 1
+    assert verdict_counts(table(trend), min_seeds=2)["subclaims_decided"] == 0
+    # a per-seed test that lost a seed: 4 of the 5 configured
+    assert row_seeds(pd.Series(row("C8a", "supported", 4, 5))) == 4
+    assert row_seeds(pd.Series(row("C8a", "supported", 5, 5, scale=np.nan))) == 0
+
+
 def test_a_row_reads_exactly():
     one = table(
         row(
@@ -95,7 +109,7 @@ def test_a_row_reads_exactly():
     lines = findings_table(one).splitlines()
     assert len(lines) == 3  # header, rule, one judged row: "not run" is left out
     assert lines[2] == (
-        "| C8b ★ | mnist_fc_ls; α = 0 vs 0.1, test split | rule of C8b | ECE / LS = 0.01 | "
+        "| C8b ★ | mnist_fc_ls; α = 0 vs 0.1, test split | rule of C8b | ECE \\| LS = 0.01 | "
         "-0.0123 [-0.02, -0.005] (-1.5 sd) | 5/5 | inconclusive (alone: supported) | Table 3 |"
     )
     decided = findings_table(table(row("C11a", "contradicted", 5, 5, effect=0.5)))
@@ -138,33 +152,50 @@ def test_findings_of_a_study_directory(tmp_path):
     study = tmp_path / "toy_study"
     study.mkdir()
     CLAIMS.to_csv(study / "claims.csv", index=False)
-    text = findings_markdown(study)
+    text = study_findings(study)
     assert text.startswith("# toy_study: what the study found")
-    assert "3 of 4 sub-claims decided on at least 5 seeds per side" in text
+    assert "3 of the 4 sub-claims judged are decided on at least 5 seeds" in text
     assert "2 supported, 2 contradicted, 1 inconclusive" in text
     assert findings_table(CLAIMS) in text
     assert "MNIST toy" not in text  # no tables/mnist_toy.csv
 
 
-SHIPPED = sorted(p.parent for p in (ROOT / "reference").glob("*/claims.csv"))
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-MARKED = re.findall(r"<!-- findings: (\S+) -->\n(.*?)<!-- /findings -->", README, flags=re.S)
+def test_readme_problems_on_a_made_up_readme(tmp_path):
+    study = tmp_path / "reference" / "alpha_study"
+    study.mkdir(parents=True)
+    CLAIMS.to_csv(study / "claims.csv", index=False)
+    shipped = {"alpha_study": study}
+    block = f"<!-- findings: alpha_study -->\n{findings_table(CLAIMS)}<!-- /findings -->\n"
+    good = f"# What we found\n{block}"
+    assert readme_problems(good, shipped) == []
+    assert readme_problems("no block\n", shipped) == [
+        "README: no findings block for the shipped study alpha_study"
+    ]
+    stale = good.replace("**supported**", "inconclusive", 1)
+    assert readme_problems(stale, shipped) == [
+        "README: the findings block of alpha_study is not its current verdict table (paste the "
+        f"table of {study / FINDINGS_FILE})"
+    ]
+    other = good + "<!-- findings: beta_study -->\nx\n<!-- /findings -->\n"
+    assert readme_problems(other, shipped) == [
+        "README: findings block for beta_study, which is not a shipped study"
+    ]
+    assert readme_problems(good + good, shipped) == [
+        "README: a second findings block for alpha_study"
+    ]
 
 
-def test_readme_quotes_only_shipped_studies():
-    """A README findings block names a shipped study (a study directory with claims.csv)."""
-    shipped = {p.name for p in SHIPPED}
-    assert {name for name, _ in MARKED} <= shipped
+SHIPPED = {p.parent.name: p.parent for p in (ROOT / "reference").glob("*/claims.csv")}
 
 
-@pytest.mark.parametrize("study", SHIPPED, ids=[p.name for p in SHIPPED])
-def test_readme_verdict_table_is_the_shipped_one(study):
-    """README, "What we found": the verdict table of each shipped study is the one its
-    claims.csv gives (regenerate it with lsrepro.claims.findings after shipping again)."""
-    blocks = {name: body for name, body in MARKED}
-    assert study.name in blocks, f"README has no findings block for {study.name}"
-    assert findings_table(pd.read_csv(study / "claims.csv")) in blocks[study.name]
-    assert (study / "FINDINGS.md").read_text(encoding="utf-8") == findings_markdown(study)
+def test_readme_quotes_every_shipped_study():
+    """README, "What we found": each shipped study's verdict table, as its claims.csv gives it."""
+    assert readme_problems((ROOT / "README.md").read_text(encoding="utf-8"), SHIPPED) == []
+
+
+@pytest.mark.parametrize("study", sorted(SHIPPED.values()), ids=sorted(SHIPPED))
+def test_shipped_findings_are_generated_from_the_shipped_tables(study):
+    assert (study / FINDINGS_FILE).read_text(encoding="utf-8") == study_findings(study)
 
 
 def test_paper_table_shows_measured_rows_beside_the_paper():
@@ -201,4 +232,6 @@ def test_a_table_without_a_needed_column_is_named(tmp_path):
     study.mkdir()
     CLAIMS.drop(columns=["verdict_raw"]).to_csv(study / "claims.csv", index=False)
     with pytest.raises(ValueError, match=r"claims.csv: missing columns \['verdict_raw'\]"):
-        findings_markdown(study)
+        study_findings(study)
+    with pytest.raises(ValueError, match="missing columns"):
+        findings_markdown("s", study / "claims.csv")

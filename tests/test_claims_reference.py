@@ -263,7 +263,10 @@ def test_ship_copies_verdicts_tables_figures_and_writes_provenance(tmp_path):
     wall = pd.read_csv(out / "tables" / "wall_time.csv")
     assert wall.set_index("rule").loc["evaluate", "jobs"] == 2
     # per experiment (training rules only): the run's first path component under its folder
-    assert provenance["wall_s"]["training_per_experiment"] == {"s": 7.0, "mnist_fc_ls": 10.0}
+    assert provenance["wall_s"]["training_per_experiment"] == {
+        "distill/s": 7.0,
+        "train/mnist_fc_ls": 10.0,
+    }
     per_experiment = pd.read_csv(out / "tables" / "training_time.csv").set_index("experiment")
     assert per_experiment.loc["mnist_fc_ls", ["rule", "runs", "wall_s"]].tolist() == [
         "train",
@@ -272,7 +275,7 @@ def test_ship_copies_verdicts_tables_figures_and_writes_provenance(tmp_path):
     ]
     # the generated summary: the one judged comparison, decided on 5 seeds
     findings = (out / "FINDINGS.md").read_text()
-    assert "1 of 1 sub-claims decided on at least 5 seeds per side" in findings
+    assert "1 of the 1 sub-claims judged are decided on at least 5 seeds" in findings
     assert provenance["config_files"] == {str(config): hashlib.sha256(b"run: [a]\n").hexdigest()}
     # every run made is reported: the diverged student (a log, no model.pt); not the finished one
     assert provenance["failed_runs"] == [
@@ -305,6 +308,18 @@ def test_ship_refuses_an_unjudged_study(tmp_path):
     fake_study(results)
     (results / "tables" / "verdicts.csv").unlink()
     with pytest.raises(ReferenceError, match="no verdicts.csv: judge the study"):
+        ship(
+            results, tmp_path / "out", config_files=[], commit="a", judged_with="b", run_metadata=[]
+        )
+    assert not (tmp_path / "out").exists()  # nothing half-shipped
+
+
+def test_ship_refuses_a_claims_table_it_cannot_summarise(tmp_path):
+    results = tmp_path / "results"
+    fake_study(results)
+    claims = pd.read_csv(results / "tables" / "claims.csv").drop(columns=["measured"])
+    claims.to_csv(results / "tables" / "claims.csv", index=False)
+    with pytest.raises(ReferenceError, match=r"claims.csv: missing columns \['measured'\]"):
         ship(
             results, tmp_path / "out", config_files=[], commit="a", judged_with="b", run_metadata=[]
         )

@@ -530,3 +530,29 @@ def test_penultimate_for_tokens_features_reproduce_logits():
     np.testing.assert_allclose(feats[: len(pos)], h[pos].detach().numpy(), atol=1e-5)
     logits = feats @ m.embedding.weight.detach().numpy().T
     np.testing.assert_array_equal(pred, logits.argmax(1))
+
+
+@pytest.mark.parametrize(("alphas", "ls"), [((0.0, 0.05, 0.1), 0.1), ((0.0, 0.3, 0.05), 0.05)])
+def test_table3_row_sets_the_papers_alpha_beside_alpha_0(alphas, ls):
+    """Table 3's EN-DE "LS ECE" is the α = 0.1 model's ECE at T = 1 (the paper's α), else the
+    smallest positive α's (paper.comparison_alpha); each α's ECE here is 1 + α, so the row says
+    which model it read."""
+    import pandas as pd
+
+    from lsrepro.translation.tables import table3_row
+
+    base = {"split": "val", "corpus": "multi30k", "direction": "en-de", "test_set": "val", "n": 2}
+    rows = [
+        {**base, "alpha": a, "fitted": False, "scaling_temperature": 1.0, "variable": "ece"}
+        | {"mean": 1.0 + a, "ci_lower": 0.9, "ci_upper": 1.1 + a}
+        for a in alphas
+    ]
+    rows.append(
+        {**base, "alpha": 0.0, "fitted": True, "scaling_temperature": 1.2, "variable": "ece"}
+        | {"mean": 0.5, "ci_lower": 0.4, "ci_upper": 0.6}
+    )
+    table = table3_row(pd.DataFrame(rows)).set_index("quantity")
+    assert table.loc["LS ECE", "mean"] == pytest.approx(1.0 + ls)
+    assert table.loc["LS ECE", "setting"] == f"α = {ls:g}, T = 1"
+    assert table.loc["baseline ECE", "mean"] == pytest.approx(1.0)
+    assert table.loc["TS ECE", "mean"] == pytest.approx(0.5)

@@ -1,6 +1,7 @@
-"""What a shipped reference study found, in Markdown: ``reference/<study>/FINDINGS.md`` and the
-README's "What we found" tables are this module's output, so that no number there is typed by
-hand (``tests/test_claims_findings.py`` checks the README's copy against the shipped tables).
+"""What a shipped reference study found, in Markdown: ``reference/<study>/FINDINGS.md`` is this
+module's output, and README's "What we found" quotes the verdict table of every shipped study
+from it, so that no number there is typed by hand (:func:`readme_problems`, checked by
+``tests/test_claims_findings.py``).
 
 * :func:`verdict_counts` — how many comparisons and sub-claims were decided, at how many seeds.
 * :func:`findings_table` — one row per judged comparison of ``claims.csv``: what was measured,
@@ -10,11 +11,14 @@ hand (``tests/test_claims_findings.py`` checks the README's copy against the shi
 * :func:`paper_table` — the paper's Table 2/3 and §4 numbers beside ours (``paper_vs_ours.csv``).
 * :func:`toy_table` — the MNIST toy table (``tables/mnist_toy.csv``) beside the paper's numbers.
 * :func:`findings_markdown` — all of the above for one study directory.
+* :func:`readme_problems` — where a README's findings blocks and the shipped studies disagree.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -26,13 +30,18 @@ __all__ = [
     "findings_markdown",
     "findings_table",
     "paper_table",
+    "readme_problems",
+    "row_seeds",
     "scales",
+    "study_findings",
     "toy_table",
     "verdict_counts",
 ]
 
 #: The generated summary a shipped study holds beside its tables.
 FINDINGS_FILE = "FINDINGS.md"
+#: paper_vs_ours.csv's source of the MNIST toy rows (shown in the toy table instead).
+TOY_SOURCE = "§4 MNIST toy"
 DECIDED = (SUPPORTED, CONTRADICTED)
 
 
@@ -51,24 +60,35 @@ def _fmt(x: float, signed: bool = True, digits: int = 3) -> str:
 
 
 def _cell(text: object) -> str:
-    """A Markdown table cell: no pipes or newlines, "" for missing values."""
+    """A Markdown table cell: pipes escaped, no newlines, "" for missing values."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
-    return str(text).replace("|", "/").replace("\n", " ").strip()
+    return str(text).replace("|", "\\|").replace("\n", " ").strip()
 
 
-def _seeds(row: pd.Series) -> int:
-    """The seeds behind a comparison: the smaller side (a one-sample rule has one side)."""
-    n = [int(v) for v in (_num(row["n_a"]), _num(row["n_b"])) if not math.isnan(v) and v > 0]
-    return min(n) if n else 0
+def _sizes(row: pd.Series) -> list[int]:
+    return [int(v) for v in (_num(row["n_a"]), _num(row["n_b"])) if not math.isnan(v) and v > 0]
+
+
+def row_seeds(row: pd.Series) -> int:
+    """The training seeds behind one comparison: the fewest seeds of the experiments its scale
+    label names, and no more than the smaller sample of its test (``n_a``, ``n_b``; for a per-seed
+    test these are seeds). A trend over α values or teachers (C12a, C13e) or a pooled test
+    (C10i) counts points, not seeds, so the scale label bounds it. 0 without a scale label."""
+    label = row["scale"] if isinstance(row["scale"], str) else ""
+    seeds = [int(n) for n in re.findall(r"\b(\d+) seeds?\b", label)]
+    if not seeds:
+        return 0
+    sizes = _sizes(row)
+    return min(min(seeds), min(sizes)) if sizes else 0
 
 
 def verdict_counts(claims: pd.DataFrame, min_seeds: int = 5) -> dict[str, int]:
     """Counts over a ``claims.csv``: judged comparisons (rows not "not run") and their verdicts,
     the distinct sub-claims judged, and those with at least one comparison decided (supported or
-    contradicted, Holm-adjusted) on at least ``min_seeds`` seeds per side."""
+    contradicted, Holm-adjusted) on at least ``min_seeds`` seeds (:func:`row_seeds`)."""
     judged = claims.loc[claims["verdict"] != NOT_RUN]
-    enough = judged.apply(_seeds, axis=1) >= min_seeds if len(judged) else pd.Series(dtype=bool)
+    enough = judged.apply(row_seeds, axis=1) >= min_seeds if len(judged) else pd.Series(dtype=bool)
     decided = judged.loc[judged["verdict"].isin(DECIDED) & enough]
     return {
         "comparisons": len(judged),
@@ -108,20 +128,20 @@ def findings_table(claims: pd.DataFrame) -> str:
     """One Markdown row per judged comparison of ``claims`` (a ``claims.csv``), in its order:
     sub-claim (★ for an extension), comparison (experiments; settings), the rule (which states
     the difference the effect is, the test and its margin), what was measured (the per-side
-    means), the effect with its 90 % interval and in seed-sd units, seeds per side, the verdict
-    (Holm-adjusted; the test alone in brackets where it differs) and the paper's number or
-    prediction. "Not run" rows are left out
-    (:func:`verdict_counts` counts them)."""
+    means), the effect with its 90 % interval and in seed-sd units, n per side, the verdict
+    (Holm-adjusted; the test alone in parentheses where it differs) and the paper's number or
+    prediction; ``n`` is the test's sample per side (seeds for a per-seed test). "Not run"
+    rows are left out (:func:`verdict_counts` counts them)."""
     header = (
         "| sub-claim | comparison | rule (the effect is its difference) | measured (mean over "
-        "seeds) | effect [90 % CI] | seeds | verdict (Holm) | paper |\n"
+        "seeds) | effect [90 % CI] | n | verdict (Holm) | paper |\n"
         "|---|---|---|---|---|---|---|---|"
     )
     lines = [header]
     for _, row in claims.loc[claims["verdict"] != NOT_RUN].iterrows():
         star = " ★" if str(row["extension"]).lower() == "true" else ""
         comparison = f"{_cell(row['experiments'])}; {_cell(row['settings'])}"
-        n = [int(v) for v in (_num(row["n_a"]), _num(row["n_b"])) if not math.isnan(v) and v > 0]
+        n = _sizes(row)
         cells = [
             f"{row['subclaim']}{star}",
             comparison,
@@ -236,30 +256,85 @@ def _read(path: Path, needed: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
-def findings_markdown(study: Path | str, min_seeds: int = 5) -> str:
-    """The whole summary of one shipped study directory (``claims.csv``, and
-    ``paper_vs_ours.csv`` and ``tables/mnist_toy.csv`` when it has them): counts, verdict
-    table, scales, the paper's numbers beside ours, toy table."""
-    study = Path(study)
-    claims = _read(study / "claims.csv", _CLAIMS_NEEDED)
+def findings_markdown(
+    name: str,
+    claims_csv: Path | str,
+    paper_csv: Path | str | None = None,
+    toy_csv: Path | str | None = None,
+    min_seeds: int = 5,
+) -> str:
+    """The whole summary of study ``name`` from its ``claims.csv`` and, where given and present,
+    its ``paper_vs_ours.csv`` and ``mnist_toy.csv``: counts, verdict table, scales, the paper's
+    numbers beside ours, the toy table (whose rows the paper table then leaves out).
+
+    Raises:
+        ValueError: a table lacks a column this needs (named, with the file).
+    """
+    claims = _read(Path(claims_csv), _CLAIMS_NEEDED)
+    paper = (
+        _read(Path(paper_csv), _PAPER_NEEDED) if paper_csv and Path(paper_csv).is_file() else None
+    )
+    toy = _read(Path(toy_csv), _TOY_NEEDED) if toy_csv and Path(toy_csv).is_file() else None
     c = verdict_counts(claims, min_seeds)
     parts = [
-        f"# {study.name}: what the study found\n",
+        f"# {name}: what the study found\n",
         "Generated from this directory's tables by `lsrepro.claims.findings` "
         "(`reference/ship.py` writes it); do not edit by hand.\n",
-        f"{c['subclaims_decided']} of {c['subclaims']} sub-claims decided on at least "
-        f"{min_seeds} seeds per side; over the {c['comparisons']} judged comparisons: "
+        f"{c['subclaims_decided']} of the {c['subclaims']} sub-claims judged are decided on at "
+        f"least {min_seeds} seeds; over the {c['comparisons']} judged comparisons: "
         f"{c['supported']} supported, {c['contradicted']} contradicted, {c['inconclusive']} "
-        f"inconclusive (Holm-adjusted over the study's claims table); {c['not_run']} "
+        f"inconclusive (Holm-adjusted over the study's claims table); {c['not_run']} rows "
         "not run.\n",
         findings_table(claims),
         "Scale of each experiment:\n",
         "\n".join(f"- {s}" for s in scales(claims)) + "\n",
     ]
-    paper = study / "paper_vs_ours.csv"
-    if paper.is_file():
-        parts += ["## The paper's numbers beside ours\n", paper_table(_read(paper, _PAPER_NEEDED))]
-    toy = study / "tables" / "mnist_toy.csv"
-    if toy.is_file():
-        parts += ["## MNIST toy (paper §4), test error\n", toy_table(_read(toy, _TOY_NEEDED))]
+    if paper is not None:
+        if toy is not None:
+            paper = paper.loc[~paper["source"].astype(str).str.startswith(TOY_SOURCE)]
+        parts += ["## The paper's numbers beside ours\n", paper_table(paper)]
+    if toy is not None:
+        parts += ["## MNIST toy (paper §4), test error\n", toy_table(toy)]
     return "\n".join(parts)
+
+
+def study_findings(study: Path | str, min_seeds: int = 5) -> str:
+    """:func:`findings_markdown` of a shipped study directory (``claims.csv``,
+    ``paper_vs_ours.csv``, ``tables/mnist_toy.csv``): what its ``FINDINGS.md`` holds."""
+    study = Path(study)
+    return findings_markdown(
+        study.name,
+        study / "claims.csv",
+        study / "paper_vs_ours.csv",
+        study / "tables" / "mnist_toy.csv",
+        min_seeds,
+    )
+
+
+_BLOCK = re.compile(r"<!-- findings: (\S+) -->\n(.*?)<!-- /findings -->", flags=re.S)
+
+
+def readme_problems(readme: str, shipped: Mapping[str, Path]) -> list[str]:
+    """Where a README and the shipped studies (name -> directory) disagree: a findings block
+    (``<!-- findings: NAME -->`` ... ``<!-- /findings -->``) naming no shipped study, a shipped
+    study without a block, or a block that does not hold the study's current verdict table
+    (:func:`findings_table` of its ``claims.csv``). [] when they agree."""
+    blocks: dict[str, str] = {}
+    problems = []
+    for name, body in _BLOCK.findall(readme):
+        if name in blocks:
+            problems.append(f"README: a second findings block for {name}")
+        blocks[name] = body
+    for name in sorted(set(blocks) - set(shipped)):
+        problems.append(f"README: findings block for {name}, which is not a shipped study")
+    for name, directory in sorted(shipped.items()):
+        if name not in blocks:
+            problems.append(f"README: no findings block for the shipped study {name}")
+            continue
+        table = findings_table(_read(Path(directory) / "claims.csv", _CLAIMS_NEEDED))
+        if table not in blocks[name]:
+            problems.append(
+                f"README: the findings block of {name} is not its current verdict table "
+                f"(paste the table of {Path(directory) / FINDINGS_FILE})"
+            )
+    return problems

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lsrepro.paper import TABLE3, normalise_name
+from lsrepro.paper import TABLE3, comparison_alpha, normalise_name
 from lsrepro.stats import summarize_over_seeds
 
 #: Token positions: every target position (EOS included) or all but EOS.
@@ -164,9 +164,8 @@ def table3_row(summary: pd.DataFrame) -> pd.DataFrame:
     corpus, direction and test set it was measured on (e.g. Multi30k, not the paper's WMT).
     """
     paper = next(r for r in TABLE3 if normalise_name(r.dataset) == "ende")
-    alphas = sorted(set(summary["alpha"].astype(float)))
-    positive = [a for a in alphas if a > 0]
-    ls_alpha = paper.ls_alpha if paper.ls_alpha in positive else (positive or [np.nan])[0]
+    chosen = comparison_alpha(summary["alpha"].astype(float), paper.ls_alpha)
+    ls_alpha = np.nan if chosen is None else chosen
     entries = (
         ("baseline ECE", 0.0, False, "ece", paper.baseline_ece),
         ("TS temperature T", 0.0, True, "fitted_temperature", paper.ts_temperature),
