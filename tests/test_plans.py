@@ -60,9 +60,10 @@ def test_a_student_reads_its_student_experiments_data(paper):
     assert runs.dataset_of(paper, key) == "cifar10"
     assert runs.prepared_path("cifar10") == "results/data/cifar10/prepared.npz"
     assert runs.split_path("cifar10") == "results/data/cifar10/split.npz"
-    assert runs.run_info(paper, key)["architecture"] == runs.run_info(
-        paper, RunKey("cifar10_alexnet", "0.0", 0)
-    )["architecture"]
+    assert (
+        runs.run_info(paper, key)["architecture"]
+        == runs.run_info(paper, RunKey("cifar10_alexnet", "0.0", 0))["architecture"]
+    )
 
 
 def test_evaluate_params_take_the_datasets_train_sample(paper):

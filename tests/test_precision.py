@@ -124,8 +124,9 @@ def test_online_teacher_runs_in_its_own_precision():
     from lsrepro.training.batches import Batch
 
     x = _images(8)
-    batch = Batch(index=torch.arange(8), inputs=(x,), labels=torch.zeros(8, dtype=torch.long),
-                  size=8)
+    batch = Batch(
+        index=torch.arange(8), inputs=(x,), labels=torch.zeros(8, dtype=torch.long), size=8
+    )
     fp32 = TeacherOutputs("t", teacher=_model(RESNET)).logits(batch)
     teacher = _model(RESNET)
     bf16 = TeacherOutputs(

@@ -460,7 +460,7 @@ def test_tables_feed_the_verdicts_and_figures(stage, tmp_path):
         [bleu] = [ln for ln in fig.get_axes()[0].get_lines() if ln.get_label() == "BLEU"]
         np.testing.assert_allclose(bleu.get_xdata(), TEMPS)
         np.testing.assert_allclose(bleu.get_ydata(), grid.sort_values("scaling_temperature").bleu)
-    files.fig3_file(
+    fig3 = files.fig3_file(
         hard=dirs[0] / "reliability.csv",
         smooth=dirs[1] / "reliability.csv",
         alpha=0.1,
@@ -468,7 +468,10 @@ def test_tables_feed_the_verdicts_and_figures(stage, tmp_path):
         pdf=tmp_path / "f3.pdf",
         png=tmp_path / "f3.png",
         title="toy",
+        min_count=7,  # calibration.min_bin_count reaches the token diagram too
     )
+    legend = [t.get_text() for legend in fig3.legends for t in legend.get_texts()]
+    assert "bin of < 7 examples (not joined)" in legend
     assert all(Path(f).stat().st_size > 0 for f in (*fig4.values(), tmp_path / "f3.png"))
 
 

@@ -323,6 +323,7 @@ rule plot_translation_reliability:
     params:
         alpha=get_translation_ls_alpha,
         corpus=config["translation"]["corpus"],
+        min_count=config["calibration"]["min_bin_count"],
     script:
         "../scripts/plot_translation_reliability.py"
 

@@ -14,4 +14,5 @@ fig3_file(
     png=snakemake.output.png,
     title=f"Transformer {corpus['name']} {corpus['src']}-{corpus['tgt']}: next-token "
     f"reliability, validation",
+    min_count=snakemake.params.min_count,
 )

@@ -111,7 +111,8 @@ def _style() -> AbstractContextManager[None]:
 
 
 def _bin_marker_area(share: np.ndarray) -> np.ndarray:
-    """Marker area (points^2) of a reliability bin: proportional to its share of the examples."""
+    """Marker area (points^2) of a reliability bin: a small floor, so that a bin of one example
+    still shows, plus a part proportional to its share of the examples."""
     return _MIN_AREA + _FULL_AREA * share
 
 
@@ -125,8 +126,9 @@ def reliability_diagram(
 
     Top: accuracy against mean confidence of each non-empty bin, one line per curve, and the
     dashed diagonal of perfect calibration (a curve below it is over-confident). Each non-empty
-    bin is also a circle whose area is proportional to its share of the examples, so a bin of one
-    example does not weigh like a bin of thousands; the line joins only bins holding at least
+    bin is also a circle whose area grows in proportion to its share of the examples (above a
+    small floor that keeps a one-example bin visible), so a bin of one example does not weigh
+    like a bin of thousands; the line joins only bins holding at least
     ``min_count`` examples, the others are open circles off the line (one example moves a bin's
     accuracy by ``1 / count``). Bottom: fraction of examples in each confidence bin, one step
     outline per curve. A curve drawn with markers (the temperature-scaled one, which shares its
@@ -183,7 +185,15 @@ def reliability_diagram(
             edges = np.append(b["lower"].to_numpy(), b["upper"].to_numpy()[-1])
             bottom.stairs(share, edges, color=curve.color, linewidth=1.2, linestyle=style)
         grey = "0.35"
-        top.plot([], [], "o", color=grey, alpha=0.5, markersize=7, label="circle area ∝ examples")
+        top.plot(
+            [],
+            [],
+            "o",
+            color=grey,
+            alpha=0.5,
+            markersize=7,
+            label="circle area grows with examples",
+        )
         top.plot(
             [],
             [],
@@ -210,11 +220,12 @@ def plot_reliability_diagram(
     *,
     title: str | None = None,
     min_count: int = MIN_BIN_COUNT,
-) -> None:
-    """:func:`reliability_diagram` written to ``pdf_path`` and ``png_path``."""
+) -> Figure:
+    """:func:`reliability_diagram` written to ``pdf_path`` and ``png_path``; returns it."""
     with _style():
         fig = reliability_diagram(curves, title=title, min_count=min_count)
         save_figure(fig, pdf_path, png_path)
+    return fig
 
 
 def paper_points(dataset: str, architecture: str) -> pd.DataFrame:

@@ -715,9 +715,12 @@ def fig3_file(
     pdf: Path | str,
     png: Path | str,
     title: str,
-) -> None:
+    min_count: int,
+) -> Figure:
     """Paper Fig. 3: token reliability diagram of the hard-target model at T = 1 and at its
-    fitted T, and of the LS model at T = 1 (all positions, EOS included)."""
+    fitted T, and of the LS model at T = 1 (all positions, EOS included); bins of fewer than
+    ``min_count`` tokens are not joined (``calibration.min_bin_count``, as the image diagrams).
+    Returns the Figure it wrote."""
 
     def bins(path: Path | str, scaling: str) -> tuple[pd.DataFrame, float]:
         rel = read_run_table(path)
@@ -733,7 +736,7 @@ def fig3_file(
     ls, _ = bins(smooth, "none")
     eces = [calibration.ece_from_bins(b) for b in (h, ts, ls)]
     curves = fig2_curves(h, ts, ls, temperature=temperature, alpha=alpha, ece=eces)
-    plot_reliability_diagram(curves, pdf, png, title=title)
+    return plot_reliability_diagram(curves, pdf, png, title=title, min_count=min_count)
 
 
 def translation_projection_file(
