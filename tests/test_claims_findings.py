@@ -235,3 +235,28 @@ def test_a_table_without_a_needed_column_is_named(tmp_path):
         study_findings(study)
     with pytest.raises(ValueError, match="missing columns"):
         findings_markdown("s", study / "claims.csv")
+
+
+def test_findings_script_rewrites_findings_and_prints_the_readme_block(tmp_path):
+    """reference/findings.py: FINDINGS.md regenerated, and the block it prints is one README
+    accepts for the study."""
+    import subprocess
+    import sys
+
+    study = tmp_path / "alpha_study"
+    study.mkdir()
+    CLAIMS.to_csv(study / "claims.csv", index=False)
+    (study / FINDINGS_FILE).write_text("stale", encoding="utf-8")
+    script = ROOT / "reference" / "findings.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(study)], capture_output=True, text=True, check=True
+    )
+    assert (study / FINDINGS_FILE).read_text(encoding="utf-8") == study_findings(study)
+    assert readme_problems(done.stdout, {"alpha_study": study}) == []
+    empty = tmp_path / "not_shipped"
+    empty.mkdir()
+    failed = subprocess.run(
+        [sys.executable, str(script), str(empty)], capture_output=True, text=True
+    )
+    assert failed.returncode != 0
+    assert "no claims.csv (not a shipped study" in failed.stderr
