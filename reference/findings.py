@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lsrepro.claims.findings import FINDINGS_FILE, findings_table, study_findings
+from lsrepro.claims.findings import FINDINGS_FILE, readme_block, study_findings
 
 
 def main() -> None:
@@ -26,8 +26,7 @@ def main() -> None:
                 f"{study}: no claims.csv (not a shipped study; see reference/README.md)"
             )
         (study / FINDINGS_FILE).write_text(study_findings(study), encoding="utf-8")
-        table = findings_table(pd.read_csv(study / "claims.csv"))
-        print(f"<!-- findings: {study.name} -->\n{table}<!-- /findings -->")
+        print(readme_block(study.name, pd.read_csv(study / "claims.csv")), end="")
 
 
 if __name__ == "__main__":

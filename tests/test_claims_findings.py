@@ -165,6 +165,7 @@ def test_readme_problems_on_a_made_up_readme(tmp_path):
     study.mkdir(parents=True)
     CLAIMS.to_csv(study / "claims.csv", index=False)
     shipped = {"alpha_study": study}
+    # the markers written out here, independently of readme_block
     block = f"<!-- findings: alpha_study -->\n{findings_table(CLAIMS)}<!-- /findings -->\n"
     good = f"# What we found\n{block}"
     assert readme_problems(good, shipped) == []

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 __all__ = [
     "FIG1_ALPHA",
-    "comparison_alpha",
     "FIG4_STATEMENTS",
     "FIG5_BEST_TEACHER_ALPHA",
     "FIG5_STATEMENTS",
@@ -34,6 +33,7 @@ __all__ = [
     "AccuracyRow",
     "CalibrationRow",
     "ToyRow",
+    "comparison_alpha",
     "normalise_name",
 ]
 

@@ -11,7 +11,8 @@ from it, so that no number there is typed by hand (:func:`readme_problems`, chec
 * :func:`paper_table` — the paper's Table 2/3 and §4 numbers beside ours (``paper_vs_ours.csv``).
 * :func:`toy_table` — the MNIST toy table (``tables/mnist_toy.csv``) beside the paper's numbers.
 * :func:`findings_markdown` — all of the above for one study directory.
-* :func:`readme_problems` — where a README's findings blocks and the shipped studies disagree.
+* :func:`readme_block`, :func:`readme_problems` — README's findings block of a study, and where a
+  README's blocks and the shipped studies disagree.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "findings_markdown",
     "findings_table",
     "paper_table",
+    "readme_block",
     "readme_problems",
     "row_seeds",
     "scales",
@@ -57,6 +59,14 @@ def _fmt(x: float, signed: bool = True, digits: int = 3) -> str:
     if math.isnan(x):
         return ""
     return f"{x:+.{digits}g}" if signed else f"{x:.{digits}g}"
+
+
+def _estimate(x: float, low: float, high: float, signed: bool = False, digits: int = 3) -> str:
+    """``x [low, high]``; the interval left out when either end is missing, "" without x."""
+    text = _fmt(x, signed, digits)
+    if text and not (math.isnan(low) or math.isnan(high)):
+        text += f" [{_fmt(low, signed, digits)}, {_fmt(high, signed, digits)}]"
+    return text
 
 
 def _cell(text: object) -> str:
@@ -106,10 +116,7 @@ def _interval(row: pd.Series) -> str:
     effect = _num(row["effect"])
     if math.isnan(effect):
         return ""
-    low, high = _num(row["ci90_low"]), _num(row["ci90_high"])
-    text = _fmt(effect)
-    if not (math.isnan(low) or math.isnan(high)):
-        text += f" [{_fmt(low)}, {_fmt(high)}]"
+    text = _estimate(effect, _num(row["ci90_low"]), _num(row["ci90_high"]), signed=True)
     sd = _num(row.get("effect_sd"))
     if not math.isnan(sd):
         text += f" ({_fmt(sd)} sd)"
@@ -175,10 +182,7 @@ def toy_table(toy: pd.DataFrame) -> str:
         "|---|---|---|---|---|---|",
     ]
     for _, row in toy.iterrows():
-        mean, low, high = (_num(row[c]) for c in ("mean_pct", "ci_lower_pct", "ci_upper_pct"))
-        ours = _fmt(mean, signed=False)
-        if not (math.isnan(low) or math.isnan(high)):
-            ours += f" [{_fmt(low, signed=False)}, {_fmt(high, signed=False)}]"
+        ours = _estimate(*(_num(row[c]) for c in ("mean_pct", "ci_lower_pct", "ci_upper_pct")))
         lo, hi = _num(row["min_pct"]), _num(row["max_pct"])
         spread = "" if math.isnan(lo) else f"{_fmt(lo, signed=False)}–{_fmt(hi, signed=False)}"
         paper = _fmt(_num(row["paper_pct"]), signed=False) or "—"
@@ -198,10 +202,7 @@ def _mean_ci(row: pd.Series, split: str) -> str:
     n = _num(row[f"{split}_n"])
     if math.isnan(n) or n < 1:
         return ""
-    text = _fmt(_num(row[f"{split}_mean"]), signed=False, digits=4)
-    low, high = _num(row[f"{split}_low"]), _num(row[f"{split}_high"])
-    if not (math.isnan(low) or math.isnan(high)):
-        text += f" [{_fmt(low, signed=False, digits=4)}, {_fmt(high, signed=False, digits=4)}]"
+    text = _estimate(*(_num(row[f"{split}_{c}"]) for c in ("mean", "low", "high")), digits=4)
     return f"{text} (n={int(n)})"
 
 
@@ -312,6 +313,12 @@ def study_findings(study: Path | str, min_seeds: int = 5) -> str:
 
 
 _BLOCK = re.compile(r"<!-- findings: (\S+) -->\n(.*?)<!-- /findings -->", flags=re.S)
+
+
+def readme_block(name: str, claims: pd.DataFrame) -> str:
+    """README's findings block of study ``name``: its verdict table between the markers
+    :func:`readme_problems` reads."""
+    return f"<!-- findings: {name} -->\n{findings_table(claims)}<!-- /findings -->\n"
 
 
 def readme_problems(readme: str, shipped: Mapping[str, Path]) -> list[str]:
