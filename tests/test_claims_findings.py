@@ -114,6 +114,9 @@ def test_a_row_reads_exactly():
     )
     decided = findings_table(table(row("C11a", "contradicted", 5, 5, effect=0.5)))
     assert "| +0.5 | 5/5 | **contradicted** |" in decided
+    # a narrow interval gets the digits that tell its ends apart (3 would print +1 [+1, +1])
+    ratio = row("C1a", "supported", 5, 0, effect=1.004077, ci90_low=1.003542, ci90_high=1.004613)
+    assert "| +1.004 [+1.004, +1.005] |" in findings_table(table(ratio))
 
 
 def test_scales_name_each_experiment_once_in_order():
@@ -158,6 +161,17 @@ def test_findings_of_a_study_directory(tmp_path):
     assert "2 supported, 2 contradicted, 1 inconclusive" in text
     assert findings_table(CLAIMS) in text
     assert "MNIST toy" not in text  # no tables/mnist_toy.csv
+    assert "paper's numbers" not in text  # no paper_vs_ours.csv
+    # a paper_vs_ours.csv none of whose rows the study measured: said in words, not an empty table
+    pd.DataFrame(
+        {c: [np.nan] for c in ("source", "quantity", "dataset", "architecture", "setting")}
+        | {"unit": ["%"], "paper": [86.8], "paper_pm": [np.nan]}
+        | {f"{s}_{c}": [np.nan] for s in ("val", "test") for c in ("mean", "low", "high")}
+        | {"val_n": [0], "test_n": [0]}
+    ).to_csv(study / "paper_vs_ours.csv", index=False)
+    text = study_findings(study)
+    assert "## The paper's numbers beside ours\n\nNo number of the paper's Tables 2-3" in text
+    assert "| source |" not in text
 
 
 def test_readme_problems_on_a_made_up_readme(tmp_path):

@@ -62,9 +62,18 @@ def _fmt(x: float, signed: bool = True, digits: int = 3) -> str:
 
 
 def _estimate(x: float, low: float, high: float, signed: bool = False, digits: int = 3) -> str:
-    """``x [low, high]``; the interval left out when either end is missing, "" without x."""
+    """``x [low, high]``; the interval left out when either end is missing, "" without x.
+
+    At least ``digits`` significant digits, more (up to 6) while the two ends of an interval of
+    positive width would print alike: a ratio of 1.0041 [1.0035, 1.0046] must not read
+    "+1 [+1, +1]"."""
     text = _fmt(x, signed, digits)
     if text and not (math.isnan(low) or math.isnan(high)):
+        while digits < 6 and low != high:
+            if _fmt(low, signed, digits) != _fmt(high, signed, digits):
+                break
+            digits += 1
+        text = _fmt(x, signed, digits)
         text += f" [{_fmt(low, signed, digits)}, {_fmt(high, signed, digits)}]"
     return text
 
@@ -293,7 +302,10 @@ def findings_markdown(
     if paper is not None:
         if toy is not None:
             paper = paper.loc[~paper["source"].astype(str).str.startswith(TOY_SOURCE)]
-        parts += ["## The paper's numbers beside ours\n", paper_table(paper)]
+        table = paper_table(paper)
+        if table.count("\n") <= 2:  # the header alone: no paper number matches a measured row
+            table = "No number of the paper's Tables 2-3 is for an experiment of this study.\n"
+        parts += ["## The paper's numbers beside ours\n", table]
     if toy is not None:
         parts += ["## MNIST toy (paper §4), test error\n", toy_table(toy)]
     return "\n".join(parts)
