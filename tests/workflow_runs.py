@@ -13,7 +13,7 @@ from lsrepro.data.images import CIFAR10_CLASSES
 from synthetic import write_prepared
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ["Snakefile", "config.yaml", "workflow", "presets", "profiles", "envs"]
+SHIPPED = ["Snakefile", "config.yaml", "workflow", "presets", "profiles", "envs", "reference"]
 
 
 def snakemake(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:

@@ -380,7 +380,8 @@ def reference_study_problems(config: dict[str, Any], workflow_dir: Path | str) -
         if not claims.is_file():
             problems.append(
                 f"reference_studies[{i}]: {directory} holds no claims.csv (a shipped reference "
-                f"study: reference/README.md)"
+                f"study: reference/README.md); copy the workflow's reference/ folder with it, "
+                f"or set reference_studies: [] to quote none"
             )
     names = [d.name for d in dirs]
     if len(set(names)) != len(names):
