@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workflow_runs import dry_run, in_parallel, job_counts, snakemake
+from workflow_runs import assert_schedules, changed_dry_runs, dry_run, job_counts, snakemake
 
 
 def expected_jobs(
@@ -235,13 +235,6 @@ FIG5_AGGREGATES = {
 }
 
 
-def changed(workdir: Path, tmp_path: Path, change: str) -> Counter:
-    """Jobs a dry run schedules after overlaying ``change`` (YAML) on the synthetic config."""
-    extra = tmp_path / "change.yaml"
-    extra.write_text(change)
-    return dry_run(workdir, "--configfile", "synthetic.yaml", str(extra))
-
-
 CHANGES = [
     pytest.param(  # a new alpha: its chain and the aggregates, nothing else
         "experiments: {cifar10_alexnet: {alphas: [0.0, 0.1, 0.05]}}",
@@ -361,24 +354,12 @@ CHANGES = [
 
 @pytest.fixture(scope="module")
 def changed_dags(completed, tmp_path_factory) -> dict[str, Counter | AssertionError]:
-    """Each of CHANGES' dry runs (``changed``), one per core at a time: a dry run is mostly
-    snakemake's start-up on one core and writes nothing (no lock in a dry run), so they can
-    share the synthetic run's directory. A failed dry run is kept for its own test to raise."""
-
-    def one(i_change: tuple[int, str]) -> tuple[str, Counter | AssertionError]:
-        i, change = i_change
-        try:
-            return change, changed(completed, tmp_path_factory.mktemp(f"change{i}"), change)
-        except AssertionError as error:
-            return change, error
-
-    return dict(in_parallel(one, enumerate(param.values[0] for param in CHANGES)))
+    """Each of CHANGES' dry runs, overlaid on the synthetic config of the finished run."""
+    changes = [param.values[0] for param in CHANGES]
+    return changed_dry_runs(completed, "synthetic.yaml", changes, tmp_path_factory)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("change, expected", CHANGES)
 def test_a_config_change_schedules_exactly_what_it_touches(changed_dags, change, expected):
-    scheduled = changed_dags[change]
-    if isinstance(scheduled, AssertionError):  # that dry run failed: its output
-        raise scheduled
-    assert scheduled == Counter(expected)
+    assert_schedules(changed_dags[change], expected)

@@ -45,6 +45,34 @@ def dry_run(cwd: Path, *args: str) -> Counter:
     return job_counts(proc.stdout + proc.stderr)
 
 
+def changed_dry_runs(
+    workdir: Path, configfile: str, changes: list[str], tmp_path_factory
+) -> dict[str, Counter | AssertionError]:
+    """Change (YAML) -> the jobs a dry run schedules with it overlaid on ``configfile``, in a
+    finished run's ``workdir``; one per core at a time (a dry run is mostly snakemake's start-up
+    on one core and writes nothing, no lock either, so they can share the directory). A failed
+    dry run is kept, for its own test to raise."""
+
+    def one(i_change: tuple[int, str]) -> tuple[str, Counter | AssertionError]:
+        i, change = i_change
+        extra = tmp_path_factory.mktemp(f"change{i}") / "change.yaml"
+        extra.write_text(change)
+        try:
+            return change, dry_run(workdir, "--configfile", configfile, str(extra))
+        except AssertionError as error:
+            return change, error
+
+    return dict(in_parallel(one, enumerate(changes)))
+
+
+def assert_schedules(scheduled: Counter | AssertionError, expected: dict[str, int]) -> None:
+    """One of :func:`changed_dry_runs`' results is exactly ``expected`` (a failed dry run raises
+    with its output)."""
+    if isinstance(scheduled, AssertionError):
+        raise scheduled
+    assert scheduled == Counter(expected)
+
+
 def in_parallel(fn, items) -> list:
     """``[fn(item) for item in items]``, one item per core at a time: for snakemake runs that
     each keep one core busy (a dry run is mostly snakemake's start-up) and write apart."""

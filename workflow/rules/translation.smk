@@ -157,7 +157,7 @@ rule decode_beams:
     params:
         splits=lstranslation.split_labels(config),
         beams=config["translation"]["beams"],
-        beam=config["translation"]["beam"],
+        beam=lstranslation.beam_grid_settings(config),
         max_sentences=config["translation"]["max_sentences"],
     script:
         "../scripts/decode_beams.py"

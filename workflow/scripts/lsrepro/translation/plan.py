@@ -110,6 +110,13 @@ def split_labels(config: dict[str, Any]) -> dict[str, str]:
     return {"val": "val", **{name: ("test" if i == 0 else name) for i, name in enumerate(tests)}}
 
 
+def beam_grid_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """``translation.beam`` without its ``size``: what the beam-size grid (rule decode_beams)
+    decodes with, each of ``translation.beams`` being its own size. A change of ``beam.size``
+    alone then re-runs the main decoding, not the grid."""
+    return {k: v for k, v in section(config)["beam"].items() if k != "size"}
+
+
 def corpus_files(config: dict[str, Any]) -> list[str]:
     """Local files the corpus is read from (rule inputs): none for Multi30k (mirror/download,
     checksums fix the content), every listed file otherwise."""
