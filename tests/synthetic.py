@@ -108,3 +108,22 @@ def write_prepared(path: Path, class_names, n_train: int, n_test: int, shape=(32
         y_test=y_test,
         class_names=np.asarray(class_names),
     )
+
+
+TOY_EN = ["the", "a", "red", "blue", "dog", "cat", "runs", "sleeps", "big", "small"]
+TOY_DE = ["die", "eine", "rote", "blaue", "hund", "katze", "rennt", "schläft", "große", "kleine"]
+
+
+def write_toy_corpus(folder: Path) -> dict[str, dict[str, str]]:
+    """A word-for-word EN→DE toy language in the "other corpus" layout of
+    ``translation.corpus.files``: a few sentence pairs per split (train, val, test_a) in
+    plain-text files; returns split -> side -> path."""
+    rng = np.random.default_rng(0)
+    out: dict[str, dict[str, str]] = {}
+    for split, n in (("train", 40), ("val", 8), ("test_a", 6)):
+        words = [rng.integers(0, len(TOY_EN), size=rng.integers(2, 6)) for _ in range(n)]
+        for side, lexicon in (("src", TOY_EN), ("tgt", TOY_DE)):
+            path = folder / f"{split}.{side}"
+            path.write_text("".join(" ".join(lexicon[i] for i in s) + "\n" for s in words))
+            out.setdefault(split, {})[side] = str(path)
+    return out

@@ -1,6 +1,7 @@
 """What a change of a `translation.*` key re-runs (README, "Re-runs"), job by job: a small
-workflow run to the end (one tiny MLP on synthetic MNIST, which the workflow requires, and two
-tiny Transformers on a toy corpus in the "other corpus" layout), then a dry run per change.
+workflow run to the end (two tiny MLPs on synthetic MNIST, as the workflow needs an image
+experiment, and two tiny Transformers on a toy corpus in the "other corpus" layout), then a dry
+run per change.
 The image-side keys are checked the same way on the synthetic run (tests/test_workflow.py)."""
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from test_translation_stage import RECIPE, _write_corpus
+from synthetic import write_toy_corpus
+from test_translation_stage import RECIPE
 from workflow_runs import (
     assert_schedules,
     changed_dry_runs,
@@ -98,7 +100,18 @@ CHANGES = [
         },
         id="translation-recipe",
     ),
-    pytest.param(  # an image setting touches no Transformer job
+    pytest.param(  # the image models' second temperature fit (by ECE): no Transformer job
+        "calibration: {fit_by_ece: false}",
+        {
+            "fit_temperature": 2,
+            "calibration_metrics": 2,
+            "tabulate_calibration": 1,
+            "plot_calibration_vs_alpha": 1,
+            **ALWAYS,
+        },
+        id="fit-by-ece",
+    ),
+    pytest.param(  # a calibration setting: the Transformers' token metrics too (README)
         "calibration: {n_bins: 10}",
         {
             "fit_temperature": 2,
@@ -127,7 +140,7 @@ def toy_run(tmp_path_factory) -> Path:
     config = {**TOY, "translation": {**TOY["translation"]}}
     config["translation"]["corpus"] = {
         **TOY["translation"]["corpus"],
-        "files": _write_corpus(corpus),
+        "files": write_toy_corpus(corpus),
     }
     (workdir / "toy.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
     snakemake("--cores", "2", "--configfile", "toy.yaml", cwd=workdir)

@@ -30,9 +30,8 @@ from lsrepro.data.vocab import BOS_ID, EOS_ID, VocabError, load_vocab
 from lsrepro.runs import fmt_float
 from lsrepro.translation import files, plan
 from lsrepro.translation.files import beams_figure_files
+from synthetic import write_toy_corpus
 
-EN = ["the", "a", "red", "blue", "dog", "cat", "runs", "sleeps", "big", "small"]
-DE = ["die", "eine", "rote", "blaue", "hund", "katze", "rennt", "schläft", "große", "kleine"]
 SPLITS = {"val": "val", "test_a": "test"}
 CORPUS = {"name": "toy", "src": "en", "tgt": "de"}
 TEMPS = [0.5, 1.0, 2.0]
@@ -65,19 +64,6 @@ BOOT = {
     "bootstrap_seed": 0,
     "coverage": 0.95,
 }
-
-
-def _write_corpus(folder: Path) -> dict[str, dict[str, str]]:
-    """A few sentence pairs per split, word-for-word translations, in plain-text files."""
-    rng = np.random.default_rng(0)
-    out = {}
-    for split, n in (("train", 40), ("val", 8), ("test_a", 6)):
-        words = [rng.integers(0, len(EN), size=rng.integers(2, 6)) for _ in range(n)]
-        for side, lexicon in (("src", EN), ("tgt", DE)):
-            path = folder / f"{split}.{side}"
-            path.write_text("".join(" ".join(lexicon[i] for i in s) + "\n" for s in words))
-            out.setdefault(split, {})[side] = str(path)
-    return out
 
 
 def _train(stage: Path, alpha: float, out: Path, max_steps: int | None = None):
@@ -160,7 +146,7 @@ def stage(tmp_path_factory) -> Path:
     """Corpus, vocabulary, and two models (α = 0 and 0.1) evaluated, decoded, and decoded on
     the beam grid."""
     root = tmp_path_factory.mktemp("translation")
-    corpus_files = _write_corpus(root)
+    corpus_files = write_toy_corpus(root)
     files.prepare_corpus_file(
         name="toy",
         src="en",

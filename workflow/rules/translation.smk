@@ -95,7 +95,7 @@ rule evaluate_tokens:
         temperatures=config["translation"]["temperatures"],
         max_tokens=get_translation_max_tokens,
         metrics=get_calibration_metric_params,
-        fit=get_calibration_fit_params,
+        fit=lstranslation.token_fit_params(config),
     script:
         "../scripts/evaluate_tokens.py"
 

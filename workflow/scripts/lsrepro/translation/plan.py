@@ -117,6 +117,12 @@ def beam_grid_settings(config: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in section(config)["beam"].items() if k != "size"}
 
 
+def token_fit_params(config: dict[str, Any]) -> dict[str, Any]:
+    """The ``calibration`` keys a Transformer's token evaluation fits its temperature with (on
+    validation NLL only: ``fit_by_ece`` and its ``n_bins`` are the image models' second fit)."""
+    return {key: config["calibration"][key] for key in ("tolerance", "temperature_bounds")}
+
+
 def corpus_files(config: dict[str, Any]) -> list[str]:
     """Local files the corpus is read from (rule inputs): none for Multi30k (mirror/download,
     checksums fix the content), every listed file otherwise."""
