@@ -145,6 +145,7 @@ def test_geometry_vs_alpha(tmp_path) -> None:
     # the closed-form loss minimiser where the table has it (not at alpha = 0)
     optimum = next(ln for ln in ax.get_lines() if ln.get_linestyle() == ":")
     np.testing.assert_allclose(optimum.get_xydata(), [[0.1, 4.51], [0.2, 3.8]])
+    assert optimum.get_marker() not in ("None", "", " ", None)  # one point alone stays visible
     save_figure(fig, tmp_path / "g.pdf", tmp_path / "g.png")
     assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="lacks column"):

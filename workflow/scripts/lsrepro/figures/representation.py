@@ -228,6 +228,7 @@ def geometry_vs_alpha_figure(
                     optimum.to_numpy(),
                     color="black",
                     linestyle=":",
+                    marker="x",  # one finite α > 0 (e.g. α ∈ {0, 0.1}) draws no line
                     label="loss minimiser log((1−α+α/K)/(α/K))",
                 )
                 ax.legend(fontsize=7)
