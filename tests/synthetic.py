@@ -114,15 +114,22 @@ TOY_EN = ["the", "a", "red", "blue", "dog", "cat", "runs", "sleeps", "big", "sma
 TOY_DE = ["die", "eine", "rote", "blaue", "hund", "katze", "rennt", "schläft", "große", "kleine"]
 
 
-def write_toy_corpus(folder: Path) -> dict[str, dict[str, str]]:
-    """A word-for-word EN→DE toy language in the "other corpus" layout of
-    ``translation.corpus.files``: a few sentence pairs per split (train, val, test_a) in
-    plain-text files; returns split -> side -> path."""
+def write_toy_corpus(
+    folder: Path,
+    en: list[str] = TOY_EN,
+    de: list[str] = TOY_DE,
+    sizes: tuple[tuple[str, int], ...] = (("train", 40), ("val", 8), ("test_a", 6)),
+    lengths: tuple[int, int] = (2, 6),
+) -> dict[str, dict[str, str]]:
+    """A word-for-word EN→DE toy language (``en[i]`` translates as ``de[i]``) in the "other
+    corpus" layout of ``translation.corpus.files``: ``n`` sentence pairs per ``(split, n)`` of
+    ``sizes``, each of ``lengths[0]`` to ``lengths[1] - 1`` words, in plain-text files; returns
+    split -> side -> path."""
     rng = np.random.default_rng(0)
     out: dict[str, dict[str, str]] = {}
-    for split, n in (("train", 40), ("val", 8), ("test_a", 6)):
-        words = [rng.integers(0, len(TOY_EN), size=rng.integers(2, 6)) for _ in range(n)]
-        for side, lexicon in (("src", TOY_EN), ("tgt", TOY_DE)):
+    for split, n in sizes:
+        words = [rng.integers(0, len(en), size=rng.integers(*lengths)) for _ in range(n)]
+        for side, lexicon in (("src", en), ("tgt", de)):
             path = folder / f"{split}.{side}"
             path.write_text("".join(" ".join(lexicon[i] for i in s) + "\n" for s in words))
             out.setdefault(split, {})[side] = str(path)

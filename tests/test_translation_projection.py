@@ -24,6 +24,7 @@ from lsrepro.translation.projection import (
     covering_rows,
     token_projection_arrays,
 )
+from synthetic import write_toy_corpus
 
 SPECIALS = {"pad_id": PAD_ID, "bos_id": BOS_ID, "eos_id": EOS_ID}
 SPEC = {"name": "transformer", "layers": 1, "d_model": 16, "heads": 2, "ffn": 32, "dropout": 0.0}
@@ -130,14 +131,8 @@ DE = ["die", "eine", "rote", "blaue", "Hund", "Katze", "Mann", "rennt", "schläf
 def stage(tmp_path_factory) -> Path:
     """A toy corpus (capitalised German nouns), its vocabulary and two untrained models."""
     root = tmp_path_factory.mktemp("fig7")
-    rng = np.random.default_rng(0)
-    split_files = {}
-    for split, n in (("train", 60), ("val", 30), ("test_a", 4)):
-        words = [rng.integers(0, len(EN), size=rng.integers(3, 7)) for _ in range(n)]
-        for side, lexicon in (("src", EN), ("tgt", DE)):
-            path = root / f"{split}.{side}"
-            path.write_text("".join(" ".join(lexicon[i] for i in s) + "\n" for s in words))
-            split_files.setdefault(split, {})[side] = str(path)
+    sizes = (("train", 60), ("val", 30), ("test_a", 4))
+    split_files = write_toy_corpus(root, EN, DE, sizes, lengths=(3, 7))
     files.prepare_corpus_file(
         name="toy",
         src="en",
